@@ -1,0 +1,96 @@
+//===- Kernel.h - Interpreter kernels and their registry --------*- C++ -*-===//
+//
+// Part of qlc. SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+//
+// A kernel executes one node. Kernels are created once per node when the
+// interpreter is prepared (so they can validate attributes early and cache
+// library primitives or packed weights) and then run once per batch.
+// The registry maps (domain, op type, opset version) to a kernel factory;
+// later issues plug qlc's own ops (fake-quantisers, requant) in here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLC_INTERP_KERNEL_H
+#define QLC_INTERP_KERNEL_H
+
+#include "qlc/IR/Graph.h"
+#include "qlc/IR/Tensor.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qlc {
+
+struct KernelContext {
+  const Node &node;
+  /// Opset version of the node's domain in the model.
+  int64_t opsetVersion;
+  /// One entry per node input; null for an omitted optional input.
+  llvm::ArrayRef<const Tensor *> inputs;
+  /// One entry per node result; the kernel assigns each.
+  llvm::MutableArrayRef<Tensor> outputs;
+  /// Threads the kernel may use (1 = run on the calling thread only).
+  unsigned threads = 1;
+
+  const Tensor *getInput(unsigned i) const {
+    return i < inputs.size() ? inputs[i] : nullptr;
+  }
+  /// An error naming the node: "'name' (Op): message".
+  llvm::Error error(const llvm::Twine &message) const;
+};
+
+class Kernel {
+public:
+  virtual ~Kernel();
+  virtual llvm::Error compute(KernelContext &ctx) = 0;
+};
+
+/// Validates the node and creates its kernel.
+using KernelFactory = llvm::Expected<std::unique_ptr<Kernel>> (*)(
+    const Node &node, int64_t opsetVersion);
+/// A stateless kernel.
+using KernelFn = llvm::Error (*)(KernelContext &ctx);
+
+class KernelRegistry {
+public:
+  /// Registers `factory` for `opType` in `domain` ("" = ONNX) from opset
+  /// `sinceVersion` on, until a registration with a higher version.
+  void add(llvm::StringRef domain, llvm::StringRef opType, int sinceVersion,
+           KernelFactory factory);
+  void add(llvm::StringRef domain, llvm::StringRef opType, int sinceVersion,
+           KernelFn fn);
+
+  /// Creates the kernel for `node`, or fails naming the node when the op
+  /// (at this opset version) is not supported.
+  llvm::Expected<std::unique_ptr<Kernel>>
+  createKernel(const Node &node, int64_t opsetVersion) const;
+  bool isSupported(llvm::StringRef domain, llvm::StringRef opType,
+                   int64_t opsetVersion) const;
+  /// "Op" for ONNX ops, "domain.Op" otherwise, sorted.
+  std::vector<std::string> listOps() const;
+
+  /// Every built-in kernel.
+  static const KernelRegistry &getDefault();
+
+private:
+  struct Entry {
+    int sinceVersion;
+    KernelFactory factory;
+    KernelFn fn;
+  };
+  const Entry *lookup(llvm::StringRef domain, llvm::StringRef opType,
+                      int64_t opsetVersion) const;
+  std::map<std::string, std::vector<Entry>> entries; // key: domain + "::" + op
+};
+
+} // namespace qlc
+
+#endif // QLC_INTERP_KERNEL_H
