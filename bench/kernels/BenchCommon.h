@@ -58,6 +58,11 @@ struct IntCandidate {
 };
 
 std::vector<FloatCandidate> getFloatCandidates();
+/// The interpreter's own kernels (QlcCandidate.cpp).
+RunFn makeQlcConv(const ConvLayer &layer, const float *src,
+                  const float *weights, const float *bias, float *dst);
+RunFn makeQlcConvInteger(const ConvLayer &layer, const uint8_t *src,
+                         const uint8_t *weights, int32_t *dst);
 std::vector<IntCandidate> getIntCandidates();
 
 /// Microseconds per call: warms up, then runs for at least `minSeconds`.

@@ -7,10 +7,12 @@
 // The float convolution implementations compared by qlc-bench-kernels, all on
 // NCHW tensors (the interpreter's layout):
 //  - oneDNN with plain NCHW source/destination (weights reordered once),
-//  - oneDNN with its preferred blocked layouts, reordering the source and the
-//    destination on every call (the cost NCHW tensors would pay),
+//  - oneDNN with the layouts it prefers ("any": NHWC or blocked on AVX-512),
+//    reordering the NCHW source and destination on every call, for the
+//    whole batch at once or image by image (for cache locality),
 //  - im2col + SGEMM from OpenBLAS, Eigen and oneDNN's dnnl_sgemm; depthwise
-//    layers use a direct per-channel loop since a GEMM of one row is wasteful.
+//    layers use a direct per-channel loop since a GEMM of one row is wasteful;
+//  - the interpreter's own Conv kernel (QlcCandidate.cpp), for its overhead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,32 +41,41 @@ struct DnnlConv {
   dnnl::reorder srcReorder, dstReorder;
   bool reorderSrc = false, reorderDst = false;
   dnnl::stream stream{getEngine()};
+  /// Images per primitive call, and the byte strides of one call.
+  int64_t calls = 1, srcStep = 0, dstStep = 0;
+  char *srcBase = nullptr, *dstBase = nullptr;
 
   void run() {
-    if (reorderSrc)
-      srcReorder.execute(stream, userSrc, src);
-    prim.execute(stream, {{DNNL_ARG_SRC, src},
-                          {DNNL_ARG_WEIGHTS, weights},
-                          {DNNL_ARG_BIAS, bias},
-                          {DNNL_ARG_DST, dst}});
-    if (reorderDst)
-      dstReorder.execute(stream, dst, userDst);
+    for (int64_t i = 0; i < calls; ++i) {
+      userSrc.set_data_handle(srcBase + i * srcStep);
+      userDst.set_data_handle(dstBase + i * dstStep);
+      if (reorderSrc)
+        srcReorder.execute(stream, userSrc, src);
+      prim.execute(stream, {{DNNL_ARG_SRC, src},
+                            {DNNL_ARG_WEIGHTS, weights},
+                            {DNNL_ARG_BIAS, bias},
+                            {DNNL_ARG_DST, dst}});
+      if (reorderDst)
+        dstReorder.execute(stream, dst, userDst);
+    }
     stream.wait();
   }
 };
 
-RunFn makeDnnl(const ConvLayer &l, const float *src, const float *weights,
-               const float *bias, float *dst, bool blocked) {
+RunFn makeDnnl(const ConvLayer &full, const float *src, const float *weights,
+               const float *bias, float *dst, bool blocked, bool perImage) {
+  ConvLayer l = full;
+  if (perImage)
+    l.n = 1;
   using tag = dnnl::memory::format_tag;
   using dt = dnnl::memory::data_type;
   dnnl::engine &eng = getEngine();
   dnnl::memory::dims srcDims{l.n, l.c, l.h, l.w};
   dnnl::memory::dims dstDims{l.n, l.co, l.outH(), l.outW()};
   dnnl::memory::dims weiDims =
-      l.group > 1
-          ? dnnl::memory::dims{l.group, l.co / l.group, l.c / l.group, l.kh,
-                               l.kw}
-          : dnnl::memory::dims{l.co, l.c, l.kh, l.kw};
+      l.group > 1 ? dnnl::memory::dims{l.group, l.co / l.group, l.c / l.group,
+                                       l.kh, l.kw}
+                  : dnnl::memory::dims{l.co, l.c, l.kh, l.kw};
   tag userWeiTag = l.group > 1 ? tag::goihw : tag::oihw;
   dnnl::memory::desc srcMd(srcDims, dt::f32, blocked ? tag::any : tag::nchw);
   dnnl::memory::desc dstMd(dstDims, dt::f32, blocked ? tag::any : tag::nchw);
@@ -91,24 +102,34 @@ RunFn makeDnnl(const ConvLayer &l, const float *src, const float *weights,
   conv->userDst = dnnl::memory({dstDims, dt::f32, tag::nchw}, eng, dst);
   conv->reorderSrc = pd.src_desc() != conv->userSrc.get_desc();
   conv->reorderDst = pd.dst_desc() != conv->userDst.get_desc();
-  conv->src = conv->reorderSrc ? dnnl::memory(pd.src_desc(), eng)
-                               : conv->userSrc;
-  conv->dst = conv->reorderDst ? dnnl::memory(pd.dst_desc(), eng)
-                               : conv->userDst;
+  conv->src =
+      conv->reorderSrc ? dnnl::memory(pd.src_desc(), eng) : conv->userSrc;
+  conv->dst =
+      conv->reorderDst ? dnnl::memory(pd.dst_desc(), eng) : conv->userDst;
   if (conv->reorderSrc)
     conv->srcReorder = dnnl::reorder(conv->userSrc, conv->src);
   if (conv->reorderDst)
     conv->dstReorder = dnnl::reorder(conv->dst, conv->userDst);
+  conv->calls = full.n / l.n;
+  conv->srcBase = reinterpret_cast<char *>(const_cast<float *>(src));
+  conv->dstBase = reinterpret_cast<char *>(dst);
+  conv->srcStep = l.n * l.c * l.h * l.w * sizeof(float);
+  conv->dstStep = l.n * l.co * l.outH() * l.outW() * sizeof(float);
   return [conv] { conv->run(); };
 }
 
 RunFn makeDnnlPlain(const ConvLayer &l, const float *src, const float *weights,
                     const float *bias, float *dst) {
-  return makeDnnl(l, src, weights, bias, dst, /*blocked=*/false);
+  return makeDnnl(l, src, weights, bias, dst, /*blocked=*/false, false);
 }
 RunFn makeDnnlBlocked(const ConvLayer &l, const float *src,
                       const float *weights, const float *bias, float *dst) {
-  return makeDnnl(l, src, weights, bias, dst, /*blocked=*/true);
+  return makeDnnl(l, src, weights, bias, dst, /*blocked=*/true, false);
+}
+RunFn makeDnnlBlockedPerImage(const ConvLayer &l, const float *src,
+                              const float *weights, const float *bias,
+                              float *dst) {
+  return makeDnnl(l, src, weights, bias, dst, /*blocked=*/true, true);
 }
 
 /// Unfolds one group of one image into a (cg*kh*kw) x (oh*ow) matrix.
@@ -181,8 +202,8 @@ void sgemm(Gemm which, int64_t m, int64_t n, int64_t k, const float *a,
 
 RunFn makeIm2col(const ConvLayer &l, const float *src, const float *weights,
                  const float *bias, float *dst, Gemm which) {
-  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group,
-          og = l.co / l.group, kdim = cg * l.kh * l.kw;
+  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group, og = l.co / l.group,
+          kdim = cg * l.kh * l.kw;
   bool direct = l.kh == 1 && l.kw == 1 && l.stride == 1 && l.padT == 0 &&
                 l.padL == 0 && l.padB == 0 && l.padR == 0;
   auto col = std::make_shared<std::vector<float>>(
@@ -231,8 +252,10 @@ RunFn makeDnnlSgemm(const ConvLayer &l, const float *s, const float *w,
 
 std::vector<FloatCandidate> qlc::bench::getFloatCandidates() {
   return {{"dnnl-nchw", makeDnnlPlain},
-          {"dnnl-blocked+reorder", makeDnnlBlocked},
+          {"dnnl-any+reorder", makeDnnlBlocked},
+          {"dnnl-any+reorder/image", makeDnnlBlockedPerImage},
           {"im2col+openblas", makeOpenBlas},
           {"im2col+eigen", makeEigen},
-          {"im2col+dnnl_sgemm", makeDnnlSgemm}};
+          {"im2col+dnnl_sgemm", makeDnnlSgemm},
+          {"qlc Conv kernel", makeQlcConv}};
 }

@@ -22,8 +22,8 @@ using namespace qlc::bench;
 
 RunFn makeGemmlowpConv(const ConvLayer &l, const uint8_t *src,
                        const uint8_t *weights, int32_t *dst) {
-  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group,
-          og = l.co / l.group, kdim = cg * l.kh * l.kw;
+  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group, og = l.co / l.group,
+          kdim = cg * l.kh * l.kw;
   auto col = std::make_shared<std::vector<uint8_t>>(kdim * oh * ow);
   auto ctx = std::make_shared<gemmlowp::GemmContext>();
   ctx->set_max_num_threads(1);

@@ -9,7 +9,8 @@
 //  - "i16-dot": im2col into K-contiguous int16 rows with the zero points
 //    already subtracted, then int32 dot products that GCC turns into
 //    pmaddwd (built for AVX-512BW / AVX2 / baseline, picked at run time);
-//  - "gemmlowp" (GemmlowpCandidate.cpp), when the package is installed.
+//  - "gemmlowp" (GemmlowpCandidate.cpp), when the package is installed;
+//  - the interpreter's ConvInteger kernel (QlcCandidate.cpp).
 // oneDNN's u8s8s32 paths are not candidates: without AVX-512 VNNI they go
 // through vpmaddubsw, which saturates int16 pair sums, so they are not exact.
 //
@@ -35,10 +36,10 @@ dot16(const int16_t *a, const int16_t *b, int64_t k) {
   return acc;
 }
 
-RunFn makeI16Dot(const ConvLayer &l, const uint8_t *src,
-                 const uint8_t *weights, int32_t *dst) {
-  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group,
-          og = l.co / l.group, kdim = cg * l.kh * l.kw;
+RunFn makeI16Dot(const ConvLayer &l, const uint8_t *src, const uint8_t *weights,
+                 int32_t *dst) {
+  int64_t oh = l.outH(), ow = l.outW(), cg = l.c / l.group, og = l.co / l.group,
+          kdim = cg * l.kh * l.kw;
   auto wq = std::make_shared<std::vector<int16_t>>(l.co * kdim);
   for (int64_t i = 0; i < l.co * kdim; ++i)
     (*wq)[i] = int16_t(weights[i] - kWeightZero);
@@ -57,9 +58,9 @@ RunFn makeI16Dot(const ConvLayer &l, const uint8_t *src,
                 for (int64_t kx = 0; kx < l.kw; ++kx) {
                   int64_t ix = x * l.stride - l.padL + kx;
                   bool in = iy >= 0 && iy < l.h && ix >= 0 && ix < l.w;
-                  *row++ = in ? int16_t(img[(c * l.h + iy) * l.w + ix] -
-                                        kSrcZero)
-                              : 0;
+                  *row++ =
+                      in ? int16_t(img[(c * l.h + iy) * l.w + ix] - kSrcZero)
+                         : 0;
                 }
               }
         int32_t *out = dst + (b * l.co + g * og) * oh * ow;
@@ -80,7 +81,8 @@ RunFn makeGemmlowpConv(const ConvLayer &l, const uint8_t *src,
 #endif
 
 std::vector<IntCandidate> qlc::bench::getIntCandidates() {
-  std::vector<IntCandidate> result{{"i16-dot", makeI16Dot}};
+  std::vector<IntCandidate> result{
+      {"i16-dot", makeI16Dot}, {"qlc ConvInteger kernel", makeQlcConvInteger}};
 #ifdef QLC_BENCH_HAVE_GEMMLOWP
   result.push_back({"gemmlowp", makeGemmlowpConv});
 #endif

@@ -14,6 +14,7 @@
 #include "qlc/IO/FileIO.h"
 #include "qlc/Support/Error.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -35,8 +36,7 @@ llvm::Error qlc::writeFileAtomic(llvm::StringRef path,
   model += ".tmp%%%%%%";
   int fd = -1;
   llvm::SmallString<256> tempPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(model, fd, tempPath))
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tempPath))
     return makeError("cannot create a temporary file next to '" + path +
                      "': " + ec.message());
   {
@@ -56,4 +56,13 @@ llvm::Error qlc::writeFileAtomic(llvm::StringRef path,
                      "': " + ec.message());
   }
   return llvm::Error::success();
+}
+
+std::string qlc::sanitizeFileName(llvm::StringRef name) {
+  std::string out;
+  for (char c : name)
+    out += llvm::isAlnum(c) || c == '.' || c == '_' || c == '-' ? c : '_';
+  if (out.empty() || out.front() == '.')
+    out.insert(out.begin(), '_');
+  return out;
 }

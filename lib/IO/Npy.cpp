@@ -223,29 +223,25 @@ llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
   else if (major == 2 || major == 3)
     lenSize = 4;
   else
-    return makeError("unsupported .npy format version " +
-                     llvm::Twine(major) + "." +
-                     llvm::Twine(static_cast<unsigned>(
-                         static_cast<uint8_t>(bytes[7]))));
+    return makeError(
+        "unsupported .npy format version " + llvm::Twine(major) + "." +
+        llvm::Twine(static_cast<unsigned>(static_cast<uint8_t>(bytes[7]))));
   size_t prefix = kMagicSize + 2 + lenSize;
   if (bytes.size() < prefix)
     return makeError("truncated .npy header");
   const char *lenPtr = bytes.data() + kMagicSize + 2;
-  uint64_t headerLen =
-      lenSize == 2 ? llvm::support::endian::read16le(lenPtr)
-                   : llvm::support::endian::read32le(lenPtr);
+  uint64_t headerLen = lenSize == 2 ? llvm::support::endian::read16le(lenPtr)
+                                    : llvm::support::endian::read32le(lenPtr);
   if (bytes.size() - prefix < headerLen)
     return makeError("truncated .npy header");
-  auto header =
-      HeaderParser(bytes.substr(prefix, headerLen)).parse();
+  auto header = HeaderParser(bytes.substr(prefix, headerLen)).parse();
   if (!header)
     return header.takeError();
   auto type = parseDescr(header->descr);
   if (!type)
     return type.takeError();
-  bool multiDim = llvm::count_if(header->shape, [](int64_t d) {
-                    return d != 1;
-                  }) > 1;
+  bool multiDim =
+      llvm::count_if(header->shape, [](int64_t d) { return d != 1; }) > 1;
   if (header->fortranOrder && multiDim)
     return makeError("fortran-order arrays are not supported; save with "
                      "numpy.ascontiguousarray");
@@ -255,10 +251,9 @@ llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
     return byteSize.takeError();
   llvm::StringRef data = bytes.drop_front(prefix + headerLen);
   if (data.size() < *byteSize)
-    return makeError("truncated .npy data: expected " +
-                     llvm::Twine(*byteSize) + " bytes for shape " +
-                     formatShape(header->shape) + ", found " +
-                     llvm::Twine(data.size()));
+    return makeError("truncated .npy data: expected " + llvm::Twine(*byteSize) +
+                     " bytes for shape " + formatShape(header->shape) +
+                     ", found " + llvm::Twine(data.size()));
   if (data.size() > *byteSize)
     return makeError("unexpected " + llvm::Twine(data.size() - *byteSize) +
                      " bytes after the .npy array data");

@@ -15,11 +15,13 @@
 #include "qlc/IO/Npy.h"
 #include "qlc/Support/Error.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace qlc;
 
-llvm::Expected<NpzArrays> qlc::parseNpz(llvm::StringRef bytes) {
+llvm::Expected<NpzArrays> qlc::parseNpz(llvm::StringRef bytes,
+                                        llvm::ArrayRef<std::string> onlyKeys) {
   auto entries = zip::readDirectory(bytes);
   if (!entries)
     return entries.takeError();
@@ -33,6 +35,8 @@ llvm::Expected<NpzArrays> qlc::parseNpz(llvm::StringRef bytes) {
       return makeError("member '" + e.name + "' is not a .npy array");
     if (!seen.insert(key).second)
       return makeError("duplicate array '" + key + "'");
+    if (!onlyKeys.empty() && !llvm::is_contained(onlyKeys, key))
+      continue;
     auto data = zip::extract(bytes, e);
     if (!data)
       return data.takeError();
@@ -44,11 +48,12 @@ llvm::Expected<NpzArrays> qlc::parseNpz(llvm::StringRef bytes) {
   return arrays;
 }
 
-llvm::Expected<NpzArrays> qlc::readNpzFile(llvm::StringRef path) {
+llvm::Expected<NpzArrays>
+qlc::readNpzFile(llvm::StringRef path, llvm::ArrayRef<std::string> onlyKeys) {
   auto buf = readWholeFile(path);
   if (!buf)
     return buf.takeError();
-  return parseNpz((*buf)->getBuffer());
+  return parseNpz((*buf)->getBuffer(), onlyKeys);
 }
 
 const Tensor *qlc::findNpzArray(const NpzArrays &arrays, llvm::StringRef key) {

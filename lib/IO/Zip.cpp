@@ -67,8 +67,8 @@ struct DirectoryLocation {
 static llvm::Expected<DirectoryLocation> locateDirectory(const Reader &r) {
   if (r.bytes.size() < 22)
     return makeError("not a zip archive (too short)");
-  uint64_t lowest = r.bytes.size() > 22 + 0xffff ? r.bytes.size() - 22 - 0xffff
-                                                 : 0;
+  uint64_t lowest =
+      r.bytes.size() > 22 + 0xffff ? r.bytes.size() - 22 - 0xffff : 0;
   uint64_t end = r.bytes.size() - 22;
   for (;; --end) {
     if (r.u32(end) == kEndSig && end + 22 + r.u16(end + 20) == r.bytes.size())
@@ -79,8 +79,8 @@ static llvm::Expected<DirectoryLocation> locateDirectory(const Reader &r) {
   DirectoryLocation loc{r.u16(end + 10), r.u32(end + 12), r.u32(end + 16)};
   if (r.u16(end + 4) != 0 || r.u16(end + 6) != 0)
     return makeError("multi-disk zip archives are not supported");
-  bool needs64 = loc.numEntries == k16Max || loc.size == k32Max ||
-                 loc.offset == k32Max;
+  bool needs64 =
+      loc.numEntries == k16Max || loc.size == k32Max || loc.offset == k32Max;
   if (end >= 20 && r.u32(end - 20) == kLocator64Sig) {
     uint64_t rec = r.u64(end - 20 + 8);
     if (!r.has(rec, 56) || r.u32(rec) != kEnd64Sig)
@@ -153,7 +153,7 @@ llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
     e.localHeaderOffset = rawOffset;
     if (llvm::Error err = applyZip64Extra(r, pos + 46 + nameLen, extraLen, e,
                                           rawUSize, rawCSize, rawOffset))
-      return std::move(err);
+      return err;
     entries.push_back(std::move(e));
     pos += 46 + nameLen + extraLen + commentLen;
   }
@@ -161,8 +161,7 @@ llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
 }
 
 /// Inflates raw deflate data into exactly `size` bytes.
-static llvm::Expected<std::string> inflateRaw(llvm::StringRef in,
-                                              uint64_t size,
+static llvm::Expected<std::string> inflateRaw(llvm::StringRef in, uint64_t size,
                                               llvm::StringRef name) {
   std::string out(size, '\0');
   z_stream zs{};
@@ -296,12 +295,11 @@ std::string Writer::finish() {
     put32(out, bigSize ? k32Max : static_cast<uint32_t>(e.uncompressedSize));
     put16(out, static_cast<uint16_t>(e.name.size()));
     put16(out, extraLen ? extraLen + 4 : 0);
-    put16(out, 0); // comment
-    put16(out, 0); // disk
-    put16(out, 0); // internal attributes
+    put16(out, 0);           // comment
+    put16(out, 0);           // disk
+    put16(out, 0);           // internal attributes
     put32(out, 0644u << 16); // external attributes: -rw-r--r--
-    put32(out, bigOffset ? k32Max
-                         : static_cast<uint32_t>(e.localHeaderOffset));
+    put32(out, bigOffset ? k32Max : static_cast<uint32_t>(e.localHeaderOffset));
     out += e.name;
     if (extraLen) {
       put16(out, kZip64ExtraId);

@@ -81,7 +81,7 @@ llvm::Expected<TensorMap> Interpreter::run(const TensorMap &inputs,
                                            ExecutionObserver *observer) {
   if (!impl->prepared)
     if (llvm::Error err = impl->prepare())
-      return std::move(err);
+      return err;
   return impl->run(inputs, observer);
 }
 
@@ -218,7 +218,7 @@ Interpreter::Impl::run(const TensorMap &inputs, ExecutionObserver *observer) {
   std::vector<const Tensor *> bound(slotValues.size(), nullptr);
   std::vector<Tensor> owned(slotValues.size());
   if (llvm::Error err = bindInputs(inputs, bound))
-    return std::move(err);
+    return err;
   if (observer)
     for (const Value *v : model.getGraph().getInputs())
       observer->onValueComputed(*v, *bound[slotOf.lookup(v)]);
@@ -238,7 +238,7 @@ Interpreter::Impl::run(const TensorMap &inputs, ExecutionObserver *observer) {
     out.assign(plan.outputSlots.size(), Tensor());
     KernelContext ctx{*plan.node, plan.opsetVersion, in, out, options.threads};
     if (llvm::Error err = plan.kernel->compute(ctx))
-      return std::move(err);
+      return err;
     for (size_t i = 0; i < plan.outputSlots.size(); ++i) {
       unsigned slot = plan.outputSlots[i];
       if (slot == kNoSlot)

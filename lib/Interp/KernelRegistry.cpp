@@ -134,6 +134,9 @@ const KernelRegistry &KernelRegistry::getDefault() {
     registerIndexKernels(r);
     registerCastKernels(r);
     registerResizeKernels(r);
+    registerPadKernels(r);
+    registerRearrangeKernels(r);
+    registerScatterKernels(r);
     registerConvKernels(r);
     registerGemmKernels(r);
     registerPoolKernels(r);

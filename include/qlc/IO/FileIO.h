@@ -7,7 +7,8 @@
 // Small helpers shared by the tensor readers and writers: read a whole file
 // into memory, and write a file atomically (a temporary file in the same
 // directory, then a rename), so a failed run never leaves a partial file or
-// clobbers an existing one.
+// clobbers an existing one. Also the mapping from tensor names to file
+// names shared by the tools that write one .npy per tensor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
+#include <string>
 
 namespace qlc {
 
@@ -27,6 +29,12 @@ readWholeFile(llvm::StringRef path);
 
 /// Writes `contents` to `path` through a temporary file and a rename.
 llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef contents);
+
+/// A file name for a tensor name (ONNX names may hold '/', ':' ...):
+/// characters outside [A-Za-z0-9._-] become '_', a leading '.' is
+/// prefixed with '_', and "" becomes "_". qlc-run and tools/ort/run-ort.js
+/// name their .npy files this way.
+std::string sanitizeFileName(llvm::StringRef name);
 
 } // namespace qlc
 

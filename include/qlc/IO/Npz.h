@@ -32,10 +32,13 @@ struct NpzArray {
 /// Arrays in archive order.
 using NpzArrays = std::vector<NpzArray>;
 
-/// Parses the bytes of a .npz file.
-llvm::Expected<NpzArrays> parseNpz(llvm::StringRef bytes);
+/// Parses the bytes of a .npz file. With `onlyKeys`, only those arrays are
+/// decoded (others, e.g. of string dtypes qlc cannot hold, are skipped).
+llvm::Expected<NpzArrays> parseNpz(llvm::StringRef bytes,
+                                   llvm::ArrayRef<std::string> onlyKeys = {});
 /// Reads a .npz file; errors do not name the file (callers add it).
-llvm::Expected<NpzArrays> readNpzFile(llvm::StringRef path);
+llvm::Expected<NpzArrays>
+readNpzFile(llvm::StringRef path, llvm::ArrayRef<std::string> onlyKeys = {});
 
 /// The array named `key`, or null.
 const Tensor *findNpzArray(const NpzArrays &arrays, llvm::StringRef key);

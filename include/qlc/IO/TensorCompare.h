@@ -39,7 +39,14 @@ struct TensorDiff {
   int64_t nonFiniteMismatches = 0;
   /// Elements that are not bitwise or numerically equal.
   int64_t numDifferent = 0;
+  /// Raw sums over finite elements, so that diffs of batches can be merged.
+  double sumProduct = 0, sumSquaresActual = 0, sumSquaresReference = 0,
+         sumSquaredError = 0;
 };
+
+/// Folds `part` into `total` as if both were computed over one tensor
+/// (cosine similarity and SQNR are recomputed from the sums).
+void accumulateDiff(TensorDiff &total, const TensorDiff &part);
 
 /// Fails when the shapes or element types differ or a type is not numeric.
 llvm::Expected<TensorDiff> compareTensors(const Tensor &actual,

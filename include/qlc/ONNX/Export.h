@@ -21,6 +21,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <vector>
 
 namespace qlc {
 
@@ -41,7 +42,14 @@ llvm::Expected<std::string> exportModelBinary(const Model &model,
 /// Prints ONNX textual syntax that importModelText reads back losslessly:
 /// model header, initializers, domains, attributes of every kind, floats
 /// in round-trip precision.
+/// Content that the 1.12 syntax cannot express (node names, doc strings,
+/// float16 data, NaN, names that are not identifiers, some attribute kinds)
+/// is still printed, readably or as comments, and listed in a leading
+/// comment: then the text does not parse back to the same model.
 void printModelText(const Model &model, llvm::raw_ostream &os);
+/// What printModelText cannot express, one line per kind of content; empty
+/// when the printed text parses back (importModelText) to the same IR.
+std::vector<std::string> getTextFormatLimitations(const Model &model);
 /// Writes `path` atomically in the requested format.
 llvm::Error exportModelFile(const Model &model, llvm::StringRef path,
                             const ExportOptions &options = {});

@@ -73,7 +73,7 @@ StridedPlan::StridedPlan(llvm::ArrayRef<int64_t> outShape,
                          llvm::ArrayRef<Strides> inStrides,
                          llvm::ArrayRef<int64_t> offsets)
     : numOperands(static_cast<unsigned>(inStrides.size())),
-      numElements(getNumElements(outShape)) {
+      numElements(qlc::getNumElements(outShape)) {
   assert(numOperands <= kMaxOperands && "too many operands");
   for (unsigned i = 0; i < numOperands; ++i) {
     assert(inStrides[i].size() == outShape.size() && "stride rank mismatch");

@@ -105,13 +105,30 @@ Tensor interp::widenHalf(const Tensor &t) {
   ElementType type = t.getElementType();
   if (type != ElementType::Float16 && type != ElementType::BFloat16)
     return t;
-  return t.castTo(ElementType::Float);
+  Tensor out(ElementType::Float, t.getShape());
+  const uint16_t *src = dataAs<uint16_t>(t);
+  float *dst = mutableDataAs<float>(out);
+  float (*convert)(uint16_t) =
+      type == ElementType::Float16 ? halfToFloat : bfloat16ToFloat;
+  for (int64_t i = 0, e = t.getNumElements(); i < e; ++i)
+    dst[i] = convert(src[i]);
+  return out;
 }
 
 Tensor interp::narrowTo(Tensor t, ElementType type) {
   if (t.getElementType() == type)
     return t;
-  return t.castTo(type);
+  if (t.getElementType() != ElementType::Float ||
+      (type != ElementType::Float16 && type != ElementType::BFloat16))
+    return t.castTo(type);
+  Tensor out(type, t.getShape());
+  const float *src = dataAs<float>(t);
+  uint16_t *dst = mutableDataAs<uint16_t>(out);
+  uint16_t (*convert)(float) =
+      type == ElementType::Float16 ? floatToHalf : floatToBFloat16;
+  for (int64_t i = 0, e = t.getNumElements(); i < e; ++i)
+    dst[i] = convert(src[i]);
+  return out;
 }
 
 std::string interp::typeName(ElementType type) {

@@ -15,6 +15,7 @@
 #define QLC_LIB_INTERP_KERNELS_KERNELUTILS_H
 
 #include "qlc/Interp/Kernel.h"
+#include "qlc/Support/Error.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
@@ -77,7 +78,7 @@ llvm::Expected<std::unique_ptr<Kernel>> createKernelOf(const Node &node,
                                                        int64_t opsetVersion) {
   auto kernel = std::make_unique<K>();
   if (llvm::Error err = kernel->init(node, opsetVersion))
-    return std::move(err);
+    return err;
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
 

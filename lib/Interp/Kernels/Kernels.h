@@ -30,6 +30,9 @@ void registerSoftmaxKernels(KernelRegistry &registry); // Softmax.cpp
 void registerIndexKernels(KernelRegistry &registry);   // Index.cpp
 void registerCastKernels(KernelRegistry &registry);    // Cast.cpp
 void registerResizeKernels(KernelRegistry &registry);  // Resize.cpp
+void registerPadKernels(KernelRegistry &registry);     // Pad.cpp
+void registerRearrangeKernels(KernelRegistry &registry); // Rearrange.cpp
+void registerScatterKernels(KernelRegistry &registry);   // Scatter.cpp
 
 // Heavy kernels: convolution, GEMM/MatMul, pooling, normalisation, and the
 // quantisation / integer ops.

@@ -1,0 +1,49 @@
+//===- DnnlSupport.cpp - oneDNN engine and threading for kernels ----------===//
+//
+// Part of qlc. SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels/DnnlSupport.h"
+
+#include <omp.h>
+
+using namespace qlc;
+using namespace qlc::interp;
+
+dnnl::engine &interp::getDnnlEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+void interp::setDnnlThreads(unsigned threads) {
+  int n = threads < 1 ? 1 : static_cast<int>(threads);
+  if (omp_get_max_threads() != n)
+    omp_set_num_threads(n);
+}
+
+dnnl::primitive_attr interp::makeStrictAttr() {
+  dnnl::primitive_attr attr;
+  attr.set_fpmath_mode(dnnl::fpmath_mode::strict);
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void interp::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                   float alpha, const float *a, int64_t lda, const float *b,
+                   int64_t ldb, float beta, float *c, int64_t ldc,
+                   unsigned threads) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) { // no products: C = beta * C (oneDNN wants k >= 1)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  setDnnlThreads(threads);
+  // dnnl_sgemm is row-major and only fails on invalid arguments, which the
+  // callers rule out.
+  dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, lda, b,
+             ldb, beta, c, ldc);
+}
