@@ -84,8 +84,7 @@ bool protobufRoundTrip(const std::string &in, const std::string &out) {
   return stream.Close() && ok;
 }
 
-bool qlcRoundTrip(const std::string &in, const std::string &out,
-                  bool checker) {
+bool qlcRoundTrip(const std::string &in, const std::string &out, bool checker) {
   llvm::Expected<std::unique_ptr<Model>> model = importModelFile(in);
   if (!model) {
     llvm::errs() << llvm::toString(model.takeError()) << "\n";
@@ -132,12 +131,11 @@ Measure spawn(const std::string &self, const char *mode,
   std::string repsStr = std::to_string(reps);
   llvm::SmallVector<llvm::StringRef, 8> args = {self,  "--child", mode,
                                                 model, out,       repsStr};
-  llvm::Optional<llvm::StringRef> redirects[] = {llvm::None,
-                                                 llvm::StringRef(report),
-                                                 llvm::None};
+  llvm::Optional<llvm::StringRef> redirects[] = {
+      llvm::None, llvm::StringRef(report), llvm::None};
   std::string err;
-  int rc = llvm::sys::ExecuteAndWait(self, args, llvm::None, redirects, 0, 0,
-                                     &err);
+  int rc =
+      llvm::sys::ExecuteAndWait(self, args, llvm::None, redirects, 0, 0, &err);
   Measure m;
   std::ifstream in(report);
   long peakKiB = -1;
@@ -167,8 +165,14 @@ std::vector<std::string> defaultFixtures() {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc == 7 && llvm::StringRef(argv[1]) == "--child")
-    return runChild(argv[2], argv[3], argv[4], std::atoi(argv[6]));
+  // Child mode never spawns processes itself.
+  if (argc > 1 && llvm::StringRef(argv[1]) == "--child") {
+    if (argc != 6) {
+      llvm::errs() << "usage: --child MODE MODEL OUTPUT REPS\n";
+      return 2;
+    }
+    return runChild(argv[2], argv[3], argv[4], std::atoi(argv[5]));
+  }
   int bigReps = 5, smallReps = 20;
   std::vector<std::string> models;
   for (int i = 1; i < argc; ++i) {
@@ -194,15 +198,14 @@ int main(int argc, char **argv) {
     ExportOptions options;
     options.runChecker = true;
     if (llvm::Error err = exportModelFile(*resnet, path, options)) {
-      llvm::errs() << "generating ResNet-50: "
-                   << llvm::toString(std::move(err)) << "\n";
+      llvm::errs() << "generating ResNet-50: " << llvm::toString(std::move(err))
+                   << "\n";
       return 1;
     }
     auto t1 = std::chrono::steady_clock::now();
     llvm::outs() << llvm::format(
         "generated resnet50.onnx: %.1f M parameters, %zu nodes (%.0f ms)\n",
-        bench::countParameters(*resnet) / 1e6,
-        resnet->getGraph().getNumNodes(),
+        bench::countParameters(*resnet) / 1e6, resnet->getGraph().getNumNodes(),
         std::chrono::duration<double, std::milli>(t1 - t0).count());
     models.push_back(path);
     for (const std::string &f : defaultFixtures())

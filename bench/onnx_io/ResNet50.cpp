@@ -21,8 +21,8 @@ using namespace qlc;
 namespace {
 class Builder {
 public:
-  explicit Builder(uint32_t seed) : model(std::make_unique<Model>()),
-                                    g(model->getGraph()), rng(seed) {}
+  explicit Builder(uint32_t seed)
+      : model(std::make_unique<Model>()), g(model->getGraph()), rng(seed) {}
 
   std::unique_ptr<Model> build();
 
@@ -72,7 +72,8 @@ Value *Builder::conv(Value *in, int64_t inC, int64_t outC, int64_t k,
 Value *Builder::bottleneck(Value *in, int64_t inC, int64_t width,
                            int64_t stride, const std::string &name) {
   int64_t outC = width * 4;
-  Value *a = op("Relu", {conv(in, inC, width, 1, 1, name + "_a")}, name + "_ra");
+  Value *a =
+      op("Relu", {conv(in, inC, width, 1, 1, name + "_a")}, name + "_ra");
   Value *b =
       op("Relu", {conv(a, width, width, 3, stride, name + "_b")}, name + "_rb");
   Value *c = conv(b, width, outC, 1, 1, name + "_c");
@@ -87,9 +88,9 @@ std::unique_ptr<Model> Builder::build() {
   model->opsets = {OpsetImport{"", 13}};
   model->producerName = "qlc-bench-onnx-io";
   g.name = "resnet50";
-  Value *x = g.addInput("input", TensorType(ElementType::Float,
-                                            llvm::ArrayRef<int64_t>(
-                                                {1, 3, 224, 224})));
+  Value *x = g.addInput("input",
+                        TensorType(ElementType::Float,
+                                   llvm::ArrayRef<int64_t>({1, 3, 224, 224})));
   Value *v = op("Relu", {conv(x, 3, 64, 7, 2, "conv1")}, "conv1_relu");
   Node *pool = g.createNode("MaxPool", {v}, "pool1");
   pool->setAttr("kernel_shape", Attribute::getInts({3, 3}));

@@ -1,4 +1,5 @@
-//===- ResNet50.h - A ResNet-50-sized model built through the IR -*- C++ -*-===//
+//===- ResNet50.h - A ResNet-50-sized model built through the IR -*- C++
+//-*-===//
 //
 // Part of qlc. SPDX-License-Identifier: Apache-2.0
 //

@@ -54,9 +54,8 @@ AP::AttributeType onnxio::inferAttributeType(const AP &a) {
 }
 
 /// An opaque attribute: the canonical serialization of `msg`.
-static llvm::Expected<Attribute> opaque(AttrKind kind,
-                                        google::protobuf::Message *msg,
-                                        llvm::StringRef baseDir) {
+static llvm::Expected<Attribute>
+opaque(AttrKind kind, google::protobuf::Message *msg, llvm::StringRef baseDir) {
   if (llvm::Error err = onnxio::canonicalizeProto(*msg, baseDir))
     return err;
   return Attribute::getOpaque(kind, {onnxio::serializeDeterministic(*msg)});
@@ -121,8 +120,7 @@ static llvm::Expected<Attribute> convertValue(AP &a, AP::AttributeType type,
   case AP::TYPE_PROTO:
     return opaque(AttrKind::TypeProto, a.mutable_tp(), baseDir);
   case AP::TYPE_PROTOS:
-    return opaqueList(AttrKind::TypeProtos, *a.mutable_type_protos(),
-                      baseDir);
+    return opaqueList(AttrKind::TypeProtos, *a.mutable_type_protos(), baseDir);
   default:
     return makeError("unsupported attribute type " + std::to_string(type));
   }
@@ -161,10 +159,9 @@ static llvm::Error parseBlob(const std::string &blob, Msg &msg,
 }
 
 template <typename Msg>
-static llvm::Error
-parseBlobs(llvm::ArrayRef<std::string> blobs,
-           google::protobuf::RepeatedPtrField<Msg> &out,
-           const std::string &attrName) {
+static llvm::Error parseBlobs(llvm::ArrayRef<std::string> blobs,
+                              google::protobuf::RepeatedPtrField<Msg> &out,
+                              const std::string &attrName) {
   for (const std::string &blob : blobs)
     if (llvm::Error err = parseBlob(blob, *out.Add(), attrName))
       return err;
@@ -223,8 +220,7 @@ llvm::Error onnxio::attributeToProto(const NamedAttribute &named, AP &proto) {
                                 a.getFloatsValue().end());
     break;
   case AttrKind::Ints:
-    proto.mutable_ints()->Add(a.getIntsValue().begin(),
-                              a.getIntsValue().end());
+    proto.mutable_ints()->Add(a.getIntsValue().begin(), a.getIntsValue().end());
     break;
   case AttrKind::Strings:
     for (const std::string &s : a.getStringsValue())

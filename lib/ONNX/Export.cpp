@@ -30,8 +30,8 @@
 
 using namespace qlc;
 
-std::string onnxio::serializeDeterministic(
-    const google::protobuf::MessageLite &msg) {
+std::string
+onnxio::serializeDeterministic(const google::protobuf::MessageLite &msg) {
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
@@ -54,8 +54,8 @@ static llvm::Error exportNode(const Node &node, onnx::NodeProto &proto) {
   for (unsigned i = 0; i < node.getNumInputs(); ++i) {
     Value *in = node.getInput(i);
     if (in && in->getName().empty())
-      return makeNodeError(node, "input " + llvm::Twine(i) +
-                                     " is an unnamed value");
+      return makeNodeError(node,
+                           "input " + llvm::Twine(i) + " is an unnamed value");
     proto.add_input(in ? in->getName().str() : std::string());
   }
   for (Value *r : node.getResults())
@@ -66,7 +66,8 @@ static llvm::Error exportNode(const Node &node, onnx::NodeProto &proto) {
   if (!node.getDomain().empty())
     proto.set_domain(node.getDomain().str());
   for (const NamedAttribute &attr : node.getAttrs())
-    if (llvm::Error err = onnxio::attributeToProto(attr, *proto.add_attribute()))
+    if (llvm::Error err =
+            onnxio::attributeToProto(attr, *proto.add_attribute()))
       return makeNodeError(node, llvm::toString(std::move(err)));
   if (!node.docString.empty())
     proto.set_doc_string(node.docString);
@@ -84,8 +85,8 @@ static llvm::Error exportGraph(const Graph &graph, int64_t irVersion,
   llvm::SmallVector<Value *, 16> inits = graph.getInitializers();
   for (Value *v : inits) {
     const Tensor &t = *v->getConstant();
-    bool splice = t.getElementType() != ElementType::String &&
-                  t.getByteSize() != 0;
+    bool splice =
+        t.getElementType() != ElementType::String && t.getByteSize() != 0;
     onnx::TensorProto &tp = *g.add_initializer();
     onnxio::tensorToProto(t, tp, /*withData=*/!splice);
     tp.set_name(v->getName().str());
@@ -151,8 +152,8 @@ onnxio::buildSkeleton(const Model &model, const SkeletonOptions &options) {
     kv->set_key(key);
     kv->set_value(value);
   }
-  if (llvm::Error err = parseBlobs(model.functions, *p.mutable_functions(),
-                                   "function"))
+  if (llvm::Error err =
+          parseBlobs(model.functions, *p.mutable_functions(), "function"))
     return err;
   if (llvm::Error err = parseBlobs(model.trainingInfo,
                                    *p.mutable_training_info(), "training info"))
@@ -163,13 +164,19 @@ onnxio::buildSkeleton(const Model &model, const SkeletonOptions &options) {
   return out;
 }
 
-void onnxio::fillSplicedData(ExportedModel &exported) {
+void onnxio::fillSplicedData(ExportedModel &exported, DataFill fill) {
+  const size_t standInThreshold = 64 * 1024;
   onnx::GraphProto &g = *exported.proto.mutable_graph();
   for (size_t i = 0; i < exported.spliced.size(); ++i) {
     const Tensor *t = exported.spliced[i];
-    if (t)
-      g.mutable_initializer(static_cast<int>(i))
-          ->set_raw_data(t->getRawData(), t->getByteSize());
+    if (!t)
+      continue;
+    onnx::TensorProto &tp = *g.mutable_initializer(static_cast<int>(i));
+    if (fill == DataFill::ForAnalysis && isFloatType(t->getElementType()) &&
+        t->getByteSize() > standInThreshold)
+      tp.set_raw_data(std::string(1, '\0'));
+    else
+      tp.set_raw_data(t->getRawData(), t->getByteSize());
   }
   exported.spliced.assign(exported.spliced.size(), nullptr);
 }
@@ -205,6 +212,6 @@ llvm::Error qlc::checkModel(const Model &model) {
       onnxio::buildSkeleton(model, onnxio::SkeletonOptions());
   if (!exported)
     return exported.takeError();
-  onnxio::fillSplicedData(*exported);
+  onnxio::fillSplicedData(*exported, onnxio::DataFill::ForAnalysis);
   return onnxio::checkModelProto(exported->proto);
 }

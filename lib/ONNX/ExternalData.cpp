@@ -71,8 +71,8 @@ static llvm::Expected<std::string> resolvePath(llvm::StringRef baseDir,
   if (llvm::sys::path::is_absolute(location))
     return makeError(label + ": external data location '" + location +
                      "' must be relative to the model's directory");
-  for (llvm::StringRef part : llvm::make_range(
-           llvm::sys::path::begin(location), llvm::sys::path::end(location)))
+  for (llvm::StringRef part : llvm::make_range(llvm::sys::path::begin(location),
+                                               llvm::sys::path::end(location)))
     if (part == "..")
       return makeError(label + ": external data location '" + location +
                        "' escapes the model's directory");
@@ -148,10 +148,9 @@ llvm::Error onnxio::inlineExternalData(onnx::TensorProto &proto,
     n *= static_cast<uint64_t>(d);
   }
   int32_t dt = proto.data_type();
-  uint64_t elemSize =
-      dt > 0 && dt <= kMaxElementType
-          ? getElementSize(static_cast<ElementType>(dt))
-          : 0;
+  uint64_t elemSize = dt > 0 && dt <= kMaxElementType
+                          ? getElementSize(static_cast<ElementType>(dt))
+                          : 0;
   uint64_t size = n * elemSize;
   if (ref->hasLength && ref->length != size)
     return makeError(label + " needs " + std::to_string(size) +
@@ -160,7 +159,8 @@ llvm::Error onnxio::inlineExternalData(onnx::TensorProto &proto,
   llvm::Expected<std::string> path = resolvePath(baseDir, ref->location, label);
   if (!path)
     return path.takeError();
-  llvm::Expected<std::string> bytes = readSlice(*path, ref->offset, size, label);
+  llvm::Expected<std::string> bytes =
+      readSlice(*path, ref->offset, size, label);
   if (!bytes)
     return bytes.takeError();
   proto.clear_external_data();

@@ -163,8 +163,8 @@ static llvm::Expected<Tensor> getConstantValue(onnx::AttributeProto &a,
   if (n == "value_strings") {
     count = a.strings_size();
     return Tensor::fromStrings(
-        {count}, std::vector<std::string>(a.strings().begin(),
-                                          a.strings().end()));
+        {count},
+        std::vector<std::string>(a.strings().begin(), a.strings().end()));
   }
   return makeError("unknown attribute '" + n + "'");
 }
@@ -183,8 +183,7 @@ llvm::Error GraphImporter::importConstant(onnx::NodeProto &proto) {
       getConstantValue(*proto.mutable_attribute(0), baseDir);
   if (!value)
     return addErrorContext(value.takeError(), where);
-  return addInitializer(proto.output(0), std::move(*value),
-                        proto.doc_string());
+  return addInitializer(proto.output(0), std::move(*value), proto.doc_string());
 }
 
 llvm::Error GraphImporter::importNode(onnx::NodeProto &proto) {
@@ -336,8 +335,9 @@ onnxio::importModelProto(onnx::ModelProto &proto, llvm::StringRef baseDir) {
     model->trainingInfo.push_back(serializeDeterministic(t));
   }
 
-  // IR version 3 required every initializer to be a graph input too.
-  bool allInitsAreInputs = proto.ir_version() < 4;
+  // IR versions 1 to 3 required every initializer to be a graph input too
+  // (0 means the version is missing).
+  bool allInitsAreInputs = proto.ir_version() > 0 && proto.ir_version() < 4;
   GraphImporter importer(model->getGraph(), baseDir, allInitsAreInputs);
   if (llvm::Error err = importer.run(*proto.mutable_graph()))
     return err;

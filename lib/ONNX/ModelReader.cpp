@@ -150,9 +150,12 @@ qlc::importModelText(llvm::StringRef text) {
     } catch (const std::exception &e) {
       // The 1.12 parser converts literals with std::stoll/std::stof, which
       // throw on malformed or out-of-range numbers.
-      return makeError("text parse error at " + parser.GetCurrentPos() +
-                       ": malformed or out-of-range number (" + e.what() +
-                       ")");
+      // GetCurrentPos() is "(line: L column: C)".
+      std::string pos = parser.GetCurrentPos();
+      if (pos.size() > 2)
+        pos = pos.substr(1, pos.size() - 2);
+      return makeError("text parse error at " + pos +
+                       ": malformed or out-of-range number (" + e.what() + ")");
     }
   }
   return onnxio::importModelProto(proto, "");

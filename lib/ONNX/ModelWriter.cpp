@@ -24,7 +24,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <cerrno>
@@ -38,6 +37,34 @@ using namespace qlc;
 static constexpr size_t kMaxProtoSize = INT_MAX;
 
 namespace {
+/// Protobuf's FileOutputStream ignores its block size (8 KiB writes) in
+/// 3.21; this sink lets CopyingOutputStreamAdaptor use a 1 MiB buffer and
+/// write large aliased chunks (tensor bytes) directly.
+class FdSink : public google::protobuf::io::CopyingOutputStream {
+public:
+  explicit FdSink(int fd) : fd(fd) {}
+  bool Write(const void *buffer, int size) override {
+    const char *p = static_cast<const char *>(buffer);
+    while (size > 0) {
+      ssize_t n = ::write(fd, p, static_cast<size_t>(size));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        error = errno;
+        return false;
+      }
+      p += n;
+      size -= static_cast<int>(n);
+    }
+    return true;
+  }
+  int getErrno() const { return error; }
+
+private:
+  int fd;
+  int error = 0;
+};
+
 /// A temporary file next to `dest`, removed unless committed.
 class TempFile {
 public:
@@ -120,10 +147,11 @@ llvm::Error qlc::writeFileAtomically(llvm::StringRef path,
   return tmp->commit();
 }
 
-/// Checks a copy of the skeleton completed with its bytes.
+/// Checks a copy of the skeleton completed with its bytes (except large
+/// weights, which the checker does not read).
 static llvm::Error checkExported(const onnxio::ExportedModel &exported) {
   onnxio::ExportedModel copy{exported.proto, exported.spliced};
-  onnxio::fillSplicedData(copy);
+  onnxio::fillSplicedData(copy, onnxio::DataFill::ForAnalysis);
   return onnxio::checkModelProto(copy.proto);
 }
 
@@ -153,9 +181,9 @@ llvm::Expected<std::string> qlc::exportModelBinary(const Model &model,
 
 /// Moves initializers of at least `threshold` bytes to the side file
 /// `location`; returns them in file order.
-static std::vector<const Tensor *>
-externalize(onnxio::ExportedModel &exported, const std::string &location,
-            size_t threshold) {
+static std::vector<const Tensor *> externalize(onnxio::ExportedModel &exported,
+                                               const std::string &location,
+                                               size_t threshold) {
   std::vector<const Tensor *> moved;
   uint64_t offset = 0;
   onnx::GraphProto &g = *exported.proto.mutable_graph();
@@ -216,13 +244,13 @@ static llvm::Error writeBinaryFile(const Model &model, llvm::StringRef path,
   if (!modelTmp)
     return modelTmp.takeError();
   {
-    google::protobuf::io::FileOutputStream stream(modelTmp->getFD(),
-                                                  /*block_size=*/1 << 20);
+    FdSink sink(modelTmp->getFD());
+    google::protobuf::io::CopyingOutputStreamAdaptor stream(&sink, 1 << 20);
     llvm::Error err = onnxio::writeSpliced(*exported, stream);
     bool flushed = stream.Flush();
-    if (stream.GetErrno() != 0) {
+    if (sink.getErrno() != 0) {
       llvm::consumeError(std::move(err));
-      return modelTmp->writeError(stream.GetErrno());
+      return modelTmp->writeError(sink.getErrno());
     }
     if (err)
       return err;

@@ -1,4 +1,5 @@
-//===- ProtoConversion.h - Internal ONNX protobuf <-> IR helpers -*- C++ -*-===//
+//===- ProtoConversion.h - Internal ONNX protobuf <-> IR helpers -*- C++
+//-*-===//
 //
 // Part of qlc. SPDX-License-Identifier: Apache-2.0
 //
@@ -75,8 +76,8 @@ void tensorToProto(const Tensor &tensor, onnx::TensorProto &proto,
 onnx::AttributeProto::AttributeType
 inferAttributeType(const onnx::AttributeProto &attr);
 /// Converts an attribute of any kind; opaque kinds are serialized.
-llvm::Expected<NamedAttribute>
-attributeFromProto(onnx::AttributeProto &proto, llvm::StringRef baseDir);
+llvm::Expected<NamedAttribute> attributeFromProto(onnx::AttributeProto &proto,
+                                                  llvm::StringRef baseDir);
 /// The inverse; fails only on corrupt opaque bytes.
 llvm::Error attributeToProto(const NamedAttribute &attr,
                              onnx::AttributeProto &proto);
@@ -112,8 +113,18 @@ struct SkeletonOptions {
 /// Converts the IR to a ModelProto without initializer raw bytes.
 llvm::Expected<ExportedModel> buildSkeleton(const Model &model,
                                             const SkeletonOptions &options);
+/// How fillSplicedData completes a skeleton.
+enum class DataFill {
+  /// Every byte: the proto is the model.
+  Full,
+  /// For onnx::checker and shape inference, which never read the values of
+  /// large floating-point tensors (they read shapes, and the data of small
+  /// tensors such as Reshape shapes or Resize scales): floating-point
+  /// initializers over 64 KiB get a 1-byte stand-in instead of a copy.
+  ForAnalysis,
+};
 /// Copies the spliced bytes into the proto, making it self-contained.
-void fillSplicedData(ExportedModel &exported);
+void fillSplicedData(ExportedModel &exported, DataFill fill = DataFill::Full);
 /// Runs onnx::checker and strict shape inference on a complete proto
 /// (shape inference adds value_info to it).
 llvm::Error checkModelProto(onnx::ModelProto &proto);

@@ -60,9 +60,7 @@ size_t onnxio::getSplicedByteSize(const ExportedModel &exported) {
 
 namespace {
 /// The fields of a message before and after the spliced field.
-template <typename Msg> struct Split {
-  Msg head, tail;
-};
+template <typename Msg> struct Split { Msg head, tail; };
 } // namespace
 
 /// Fields 1-6 stay in `model`; 8 and later move to the tail.
@@ -111,10 +109,13 @@ static void writeMessage(const google::protobuf::MessageLite &msg,
   msg.SerializeWithCachedSizes(&out);
 }
 
+/// Writes tensor bytes; with a stream that allows aliasing (a file), large
+/// chunks go straight from the IR's storage to write(2).
 static void writeRaw(const char *data, size_t size, CodedOutputStream &out) {
-  const size_t chunk = size_t(1) << 30; // WriteRaw takes an int
+  const size_t chunk = size_t(1) << 30; // the API takes an int
   for (size_t done = 0; done < size; done += chunk)
-    out.WriteRaw(data + done, static_cast<int>(std::min(chunk, size - done)));
+    out.WriteRawMaybeAliased(data + done,
+                             static_cast<int>(std::min(chunk, size - done)));
 }
 
 llvm::Error
@@ -130,8 +131,8 @@ onnxio::writeSpliced(ExportedModel &exported,
   auto &inits = *graph.mutable_initializer();
   std::vector<onnx::TensorProto> tails(inits.size());
   std::vector<size_t> lengths(inits.size());
-  size_t graphLen = graphParts.head.ByteSizeLong() +
-                    graphParts.tail.ByteSizeLong();
+  size_t graphLen =
+      graphParts.head.ByteSizeLong() + graphParts.tail.ByteSizeLong();
   for (int i = 0; i < inits.size(); ++i) {
     const Tensor *t = exported.spliced[i];
     if (t)
@@ -145,6 +146,8 @@ onnxio::writeSpliced(ExportedModel &exported,
 
   CodedOutputStream out(&stream);
   out.SetSerializationDeterministic(true);
+  // Only takes effect for streams that support it; the IR outlives `out`.
+  out.EnableAliasing(true);
   writeMessage(model, out);
   out.WriteTag(kGraphTag);
   out.WriteVarint64(graphLen);

@@ -43,8 +43,8 @@ static TensorType mergeInferred(const TensorType &old,
     llvm::SmallVector<Dim, 4> dims(inferred.getDims().begin(),
                                    inferred.getDims().end());
     for (size_t i = 0; i < dims.size(); ++i)
-      if (!dims[i].isKnown() && (old.getDims()[i].isKnown() ||
-                                 dims[i].symbol.empty()))
+      if (!dims[i].isKnown() &&
+          (old.getDims()[i].isKnown() || dims[i].symbol.empty()))
         dims[i] = old.getDims()[i];
     result.setDims(dims);
   }
@@ -101,7 +101,7 @@ llvm::Expected<bool> qlc::inferShapes(Model &model) {
       onnxio::buildSkeleton(model, skeleton);
   if (!exported)
     return exported.takeError();
-  onnxio::fillSplicedData(*exported);
+  onnxio::fillSplicedData(*exported, onnxio::DataFill::ForAnalysis);
   onnx::ModelProto &proto = exported->proto;
   addMissingDomains(proto);
   try {

@@ -62,7 +62,8 @@ static std::shared_ptr<std::string> pack(const RepeatedField<Src> &src) {
   return bytes;
 }
 
-static std::shared_ptr<std::string> packBools(const RepeatedField<int32_t> &src) {
+static std::shared_ptr<std::string>
+packBools(const RepeatedField<int32_t> &src) {
   auto bytes = std::make_shared<std::string>(src.size(), '\0');
   for (int i = 0, e = src.size(); i < e; ++i)
     (*bytes)[i] = src.Get(i) != 0 ? 1 : 0;
@@ -85,8 +86,7 @@ static TypedField packTypedField(const onnx::TensorProto &p, ElementType t) {
     return {"float_data", p.float_data_size(), pack<float>(p.float_data())};
   case ElementType::Double:
   case ElementType::Complex128:
-    return {"double_data", p.double_data_size(),
-            pack<double>(p.double_data())};
+    return {"double_data", p.double_data_size(), pack<double>(p.double_data())};
   case ElementType::Int32:
     return {"int32_data", p.int32_data_size(), pack<int32_t>(p.int32_data())};
   case ElementType::Int16:
@@ -96,8 +96,7 @@ static TypedField packTypedField(const onnx::TensorProto &p, ElementType t) {
   case ElementType::UInt16:
   case ElementType::Float16:
   case ElementType::BFloat16:
-    return {"int32_data", p.int32_data_size(),
-            pack<uint16_t>(p.int32_data())};
+    return {"int32_data", p.int32_data_size(), pack<uint16_t>(p.int32_data())};
   case ElementType::UInt8:
     return {"int32_data", p.int32_data_size(), pack<uint8_t>(p.int32_data())};
   case ElementType::Bool:
@@ -151,10 +150,8 @@ llvm::Expected<Tensor> onnxio::tensorFromProto(onnx::TensorProto &proto,
     if (proto.has_raw_data())
       return makeError(label + ": string tensors cannot use raw_data");
     if (proto.string_data_size() != *n)
-      return makeError(label + " has " + std::to_string(*n) +
-                       " elements but " +
-                       std::to_string(proto.string_data_size()) +
-                       " strings");
+      return makeError(label + " has " + std::to_string(*n) + " elements but " +
+                       std::to_string(proto.string_data_size()) + " strings");
     std::vector<std::string> strings(
         std::make_move_iterator(proto.mutable_string_data()->begin()),
         std::make_move_iterator(proto.mutable_string_data()->end()));
@@ -190,8 +187,8 @@ llvm::Expected<Tensor> onnxio::tensorFromProto(onnx::TensorProto &proto,
 /// Flat positions of the sparse values: indices are [NNZ] (already flat) or
 /// [NNZ, rank] (coordinates).
 static llvm::Expected<std::vector<int64_t>>
-getFlatIndices(const Tensor &indices, llvm::ArrayRef<int64_t> dims,
-               int64_t nnz, int64_t total) {
+getFlatIndices(const Tensor &indices, llvm::ArrayRef<int64_t> dims, int64_t nnz,
+               int64_t total) {
   if (indices.getElementType() != ElementType::Int64)
     return makeError("sparse tensor indices must be int64");
   std::vector<int64_t> raw = indices.toInt64s();

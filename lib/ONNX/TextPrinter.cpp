@@ -103,8 +103,7 @@ void TextPrinter::printSignature(const onnx::GraphProto &g, unsigned indent) {
       continue;
     }
     const onnx::TensorProto &t = *it->second;
-    if (nextInit >= g.initializer_size() ||
-        &g.initializer(nextInit) != &t)
+    if (nextInit >= g.initializer_size() || &g.initializer(nextInit) != &t)
       noteLimit("initializer order (those listed as inputs come first)");
     ++nextInit;
     printTensorType(t);
@@ -183,8 +182,7 @@ void TextPrinter::printGraph(const onnx::GraphProto &g, unsigned indent) {
   for (const onnx::SparseTensorProto &s : g.sparse_initializer()) {
     noteLimit("sparse initializers", s.values().name());
     indentTo(indent + 2);
-    printComment("sparse initializer '" + s.values().name() +
-                 "' not printed");
+    printComment("sparse initializer '" + s.values().name() + "' not printed");
     os << '\n';
   }
   if (g.quantization_annotation_size()) {
@@ -330,8 +328,7 @@ void TextPrinter::printAttributeValue(const AP &a, unsigned indent) {
   case AP::GRAPH:
     if (a.g().name().empty() ||
         parseElementTypeName(a.g().name()) != ElementType::Undefined)
-      noteLimit("subgraphs whose name is empty or a type name",
-                a.g().name());
+      noteLimit("subgraphs whose name is empty or a type name", a.g().name());
     return printGraph(a.g(), indent + 2);
   default:
     return; // filtered out by isPrintable
@@ -340,8 +337,8 @@ void TextPrinter::printAttributeValue(const AP &a, unsigned indent) {
 
 void TextPrinter::printFunction(const onnx::FunctionProto &f) {
   os << '\n';
-  bool hasKeys = f.opset_import_size() || !f.domain().empty() ||
-                 !f.doc_string().empty();
+  bool hasKeys =
+      f.opset_import_size() || !f.domain().empty() || !f.doc_string().empty();
   if (hasKeys) {
     const char *sep = "<\n  ";
     if (!f.domain().empty()) {

@@ -56,8 +56,7 @@ private:
   void printName(llvm::StringRef name);
   void printIdList(const Ids &ids, const char *what);
   void printString(llvm::StringRef s);
-  void printDocString(llvm::StringRef doc, const char *what,
-                      unsigned indent);
+  void printDocString(llvm::StringRef doc, const char *what, unsigned indent);
   void printValueInfo(const onnx::ValueInfoProto &info);
   void printType(const onnx::TypeProto &type);
   void printTensorType(const onnx::TensorProto &tensor);

@@ -31,7 +31,8 @@ using namespace qlc::onnxio;
 bool onnxio::isTextIdentifier(llvm::StringRef name) {
   if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
     return false;
-  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  return llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
 void TextPrinter::noteLimit(llvm::StringRef what, llvm::StringRef example) {
@@ -215,9 +216,9 @@ void TextPrinter::printFloat(double v, bool isDouble, bool forceDecimal) {
     os << (std::isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
     return;
   }
-  bool subnormal = isDouble ? std::fpclassify(v) == FP_SUBNORMAL
-                            : std::fpclassify(static_cast<float>(v)) ==
-                                  FP_SUBNORMAL;
+  bool subnormal = isDouble
+                       ? std::fpclassify(v) == FP_SUBNORMAL
+                       : std::fpclassify(static_cast<float>(v)) == FP_SUBNORMAL;
   if (subnormal)
     noteLimit("subnormal floating-point values (std::stof rejects them)");
   char buf[40];
@@ -244,17 +245,16 @@ public:
     return v;
   }
   int64_t available(size_t elemSize, int typedCount) const {
-    return t.has_raw_data() ? static_cast<int64_t>(t.raw_data().size() /
-                                                   elemSize)
-                            : typedCount;
+    return t.has_raw_data()
+               ? static_cast<int64_t>(t.raw_data().size() / elemSize)
+               : typedCount;
   }
 
   const onnx::TensorProto &t;
 };
 } // namespace
 
-void TextPrinter::printTensorData(const onnx::TensorProto &t,
-                                  unsigned indent) {
+void TextPrinter::printTensorData(const onnx::TensorProto &t, unsigned indent) {
   int32_t dt = t.data_type();
   if (!isParsableElementType(dt))
     noteLimit(("tensor data of type " + elementTypeName(dt)).str());
@@ -325,8 +325,8 @@ void TextPrinter::printTensorData(const onnx::TensorProto &t,
       break;
     case ElementType::Float16:
     case ElementType::BFloat16: {
-      uint16_t bits = raw ? r.raw<uint16_t>(i)
-                          : static_cast<uint16_t>(t.int32_data(i));
+      uint16_t bits =
+          raw ? r.raw<uint16_t>(i) : static_cast<uint16_t>(t.int32_data(i));
       float f = type == ElementType::Float16 ? halfToFloat(bits)
                                              : bfloat16ToFloat(bits);
       printFloat(f, false, false);

@@ -90,7 +90,7 @@ struct OptOptions {
                            cl::cat(category)};
   cl::opt<bool> listPassesMarkdown{
       "list-passes-markdown",
-      cl::desc("List the passes as Markdown (docs/Passes.md)"),
+      cl::desc("List the passes as Markdown (docs/PassReference.md)"),
       cl::cat(category)};
   cl::opt<bool> verifyEach{"verify-each",
                            cl::desc("Verify the IR after every pass"),

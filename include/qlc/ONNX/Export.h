@@ -57,8 +57,7 @@ llvm::Error exportModelFile(const Model &model, llvm::StringRef path,
 llvm::Error checkModel(const Model &model);
 
 /// Writes `contents` to `path` atomically (temporary file, then rename).
-llvm::Error writeFileAtomically(llvm::StringRef path,
-                                llvm::StringRef contents);
+llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef contents);
 
 } // namespace qlc
 

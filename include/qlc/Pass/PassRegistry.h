@@ -45,7 +45,7 @@ public:
   /// Every pass, sorted by argument.
   std::vector<const PassInfo *> getPasses() const;
   /// --list-passes: names, summaries, options with types and defaults.
-  /// `markdown` prints the table used for docs/Passes.md.
+  /// `markdown` prints the table used for docs/PassReference.md.
   void print(llvm::raw_ostream &os, bool markdown = false) const;
 
 private:

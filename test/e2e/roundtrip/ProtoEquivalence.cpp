@@ -15,8 +15,8 @@
 #include "ProtoEquivalence.h"
 
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include <cstring>
 #include <map>
@@ -387,8 +387,8 @@ void Checker::checkGraph(const onnx::GraphProto &o, const onnx::GraphProto &e,
   for (const onnx::NodeProto &n : e.node())
     nodesE.insert(canonNode(n));
   for (const std::string &n : nodesO)
-    if (fail(!nodesE.count(n), "node differs or is missing: " +
-                                   n.substr(0, 120)))
+    if (fail(!nodesE.count(n),
+             "node differs or is missing: " + n.substr(0, 120)))
       return;
   fail(nodesO.size() != nodesE.size(), "node counts differ");
 
@@ -438,8 +438,7 @@ void Checker::checkGraph(const onnx::GraphProto &o, const onnx::GraphProto &e,
   }
 }
 
-std::string Checker::run(const onnx::ModelProto &o,
-                         const onnx::ModelProto &e) {
+std::string Checker::run(const onnx::ModelProto &o, const onnx::ModelProto &e) {
   fail(o.ir_version() != e.ir_version(), "ir_version differs");
   fail(serialize(o.graph()).empty(), "original has no graph");
   std::string opsO, opsE;

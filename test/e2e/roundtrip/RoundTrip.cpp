@@ -57,8 +57,7 @@ static std::string modelName(llvm::StringRef path) {
   return file.str();
 }
 
-static void collectModels(llvm::StringRef root,
-                          std::vector<std::string> &out) {
+static void collectModels(llvm::StringRef root, std::vector<std::string> &out) {
   if (!llvm::sys::fs::is_directory(root)) {
     if (llvm::sys::fs::exists(root))
       out.push_back(root.str());
@@ -206,8 +205,7 @@ int main(int argc, char **argv) {
       llvm::outs() << "note: expected failure " << e.getKey()
                    << " was not among the models\n";
   for (const auto &[kind, count] : stats.limitations)
-    llvm::outs() << "text limitation: " << kind << ": " << count
-                 << " models\n";
+    llvm::outs() << "text limitation: " << kind << ": " << count << " models\n";
   llvm::outs() << "text: " << stats.textLossless << " printed losslessly, "
                << stats.textLossy << " with reported limitations\n";
   llvm::outs() << "roundtrip: " << stats.passed << " passed, " << stats.failed

@@ -45,7 +45,8 @@ std::unique_ptr<Model> makeLargeModel() {
   Graph &g = m->getGraph();
   Value *w = g.addInitializer("big", big);
   Node *n = g.createNode("Identity", {w}, "big_copy");
-  n->getResult(0)->setType(TensorType(ElementType::Float, llvm::ArrayRef<int64_t>({300, 1000})));
+  n->getResult(0)->setType(
+      TensorType(ElementType::Float, llvm::ArrayRef<int64_t>({300, 1000})));
   g.addOutput(n->getResult(0));
   return m;
 }
@@ -106,9 +107,9 @@ TEST(ONNXExport, OrderAndValueInfo) {
 }
 
 TEST(ONNXExport, CheckerErrorsAreClear) {
-  std::unique_ptr<Model> m = parseText(
-      "<ir_version: 8, opset_import: [\"\" : 13]>"
-      "g (float[2] x) => (float[2] y) { y = NoSuchOnnxOp (x) }");
+  std::unique_ptr<Model> m =
+      parseText("<ir_version: 8, opset_import: [\"\" : 13]>"
+                "g (float[2] x) => (float[2] y) { y = NoSuchOnnxOp (x) }");
   ASSERT_TRUE(m);
   llvm::Error err = checkModel(*m);
   EXPECT_THAT(errorMessage(std::move(err)),
@@ -198,9 +199,9 @@ TEST(ONNXExportAtomic, FailedWriteKeepsExistingFile) {
 }
 
 TEST(ONNXExportAtomic, CheckerFailureKeepsExistingFile) {
-  std::unique_ptr<Model> m = parseText(
-      "<ir_version: 8, opset_import: [\"\" : 13]>"
-      "g (float[2] x) => (float[2] y) { y = NoSuchOnnxOp (x) }");
+  std::unique_ptr<Model> m =
+      parseText("<ir_version: 8, opset_import: [\"\" : 13]>"
+                "g (float[2] x) => (float[2] y) { y = NoSuchOnnxOp (x) }");
   ASSERT_TRUE(m);
   TempDir dir;
   writeFile(dir.file("out.onnx"), "old");

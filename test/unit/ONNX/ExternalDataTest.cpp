@@ -64,7 +64,8 @@ onnx::ModelProto externalModel(const std::string &location,
 
 std::string importExternal(const TempDir &dir, const onnx::ModelProto &p) {
   writeFile(dir.file("m.onnx"), serialize(p));
-  llvm::Expected<std::unique_ptr<Model>> m = importModelFile(dir.file("m.onnx"));
+  llvm::Expected<std::unique_ptr<Model>> m =
+      importModelFile(dir.file("m.onnx"));
   return errorMessage(m);
 }
 
@@ -84,8 +85,7 @@ TEST(ONNXExternalData, WriteAndReadBack) {
   ASSERT_TRUE(p.ParseFromString(readFile(dir.file("out.onnx"))));
   EXPECT_EQ(p.graph().initializer(0).data_location(),
             onnx::TensorProto::EXTERNAL);
-  EXPECT_EQ(p.graph().initializer(0).external_data(0).value(),
-            "out.onnx.data");
+  EXPECT_EQ(p.graph().initializer(0).external_data(0).value(), "out.onnx.data");
   EXPECT_FALSE(p.graph().initializer(1).has_data_location());
 
   llvm::Expected<std::unique_ptr<Model>> back =
@@ -107,7 +107,8 @@ TEST(ONNXExternalData, OffsetsAndLengths) {
   writeFile(dir.file("w.bin"),
             llvm::StringRef(reinterpret_cast<char *>(values), sizeof(values)));
   writeFile(dir.file("m.onnx"), serialize(externalModel("w.bin", "4", "8")));
-  llvm::Expected<std::unique_ptr<Model>> m = importModelFile(dir.file("m.onnx"));
+  llvm::Expected<std::unique_ptr<Model>> m =
+      importModelFile(dir.file("m.onnx"));
   ASSERT_TRUE(bool(m)) << errorMessage(m.takeError());
   const Tensor &w = *(*m)->getGraph().lookupValue("w")->getConstant();
   EXPECT_EQ(w.getData<float>()[0], 1.5f);

@@ -92,6 +92,8 @@ TEST(ONNXImportError, MalformedTextCarriesParserMessage) {
               HasSubstr("Unhandled keyword"));
   // std::stof/stoll failures inside the parser become errors too.
   EXPECT_THAT(textError("<ir_version: 99999999999999999999> g () => () {}"),
+              HasSubstr("text parse error at line: 1 column: "));
+  EXPECT_THAT(textError("<ir_version: 99999999999999999999> g () => () {}"),
               HasSubstr("out-of-range number"));
   EXPECT_THAT(textError("<ir_version: 8> g () => (float[1] w) "
                         "<float[1] w = {1e999}> {}"),
@@ -127,9 +129,10 @@ TEST(ONNXImportError, DuplicateValueNames) {
 }
 
 TEST(ONNXImportError, Cycle) {
-  std::string err = textError("<ir_version: 8, opset_import: [\"\" : 13]>"
-                              "g (float[2] x) => (float[2] y)"
-                              "{ a = Add (x, b)\n b = Relu (a)\n y = Relu (b) }");
+  std::string err =
+      textError("<ir_version: 8, opset_import: [\"\" : 13]>"
+                "g (float[2] x) => (float[2] y)"
+                "{ a = Add (x, b)\n b = Relu (a)\n y = Relu (b) }");
   EXPECT_THAT(err, HasSubstr("cycle"));
 }
 
@@ -177,8 +180,11 @@ TEST(ONNXImportError, NonTensorGraphInput) {
   onnx::ModelProto p = makeModelProto();
   onnx::ValueInfoProto *in = p.mutable_graph()->add_input();
   in->set_name("seq");
-  in->mutable_type()->mutable_sequence_type()->mutable_elem_type()
-      ->mutable_tensor_type()->set_elem_type(1);
+  in->mutable_type()
+      ->mutable_sequence_type()
+      ->mutable_elem_type()
+      ->mutable_tensor_type()
+      ->set_elem_type(1);
   EXPECT_EQ(importError(p), "graph input 'seq' has a sequence type; only "
                             "tensor types are supported");
 }

@@ -205,7 +205,8 @@ TEST(ONNXImport, ConstantNodesBecomeInitializers) {
     a->set_type(type);
     return a;
   };
-  onnx::AttributeProto *value = constant("c_t", "value", onnx::AttributeProto::TENSOR);
+  onnx::AttributeProto *value =
+      constant("c_t", "value", onnx::AttributeProto::TENSOR);
   value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
   value->mutable_t()->add_dims(2);
   value->mutable_t()->add_float_data(1);
@@ -223,9 +224,9 @@ TEST(ONNXImport, ConstantNodesBecomeInitializers) {
   auto *ss = constant("c_ss", "value_strings", onnx::AttributeProto::STRINGS);
   ss->add_strings("a");
   ss->add_strings("b");
-  auto *sp = constant("c_sp", "sparse_value",
-                      onnx::AttributeProto::SPARSE_TENSOR)
-                 ->mutable_sparse_tensor();
+  auto *sp =
+      constant("c_sp", "sparse_value", onnx::AttributeProto::SPARSE_TENSOR)
+          ->mutable_sparse_tensor();
   sp->add_dims(2);
   sp->add_dims(3);
   sp->mutable_values()->set_data_type(onnx::TensorProto::FLOAT);
@@ -258,8 +259,7 @@ TEST(ONNXImport, ConstantNodesBecomeInitializers) {
   EXPECT_EQ(data("c_is").getData<int64_t>()[1], 5);
   EXPECT_EQ(data("c_s").getStrings(), std::vector<std::string>{"hi"});
   EXPECT_EQ(data("c_ss").getStrings().size(), 2u);
-  EXPECT_EQ(data("c_sp").toDoubles(),
-            (std::vector<double>{0, 5, 0, 0, 0, 6}));
+  EXPECT_EQ(data("c_sp").toDoubles(), (std::vector<double>{0, 5, 0, 0, 0, 6}));
   EXPECT_FALSE(data("c_t").isNull());
   EXPECT_FALSE(graph.lookupValue("c_t")->isListedAsInput());
 }
@@ -331,10 +331,9 @@ TEST(ONNXImport, UnsortedNodesAreSorted) {
 
 TEST(ONNXImport, AcceptsOpsetsOldAndNew) {
   for (int64_t opset : {1, 7, 13, 17, 18, 42}) {
-    std::unique_ptr<Model> m =
-        parseText("<ir_version: 8, opset_import: [\"\" : " +
-                  std::to_string(opset) +
-                  "]> g (float[2] x) => (float[2] y) { y = Relu (x) }");
+    std::unique_ptr<Model> m = parseText(
+        "<ir_version: 8, opset_import: [\"\" : " + std::to_string(opset) +
+        "]> g (float[2] x) => (float[2] y) { y = Relu (x) }");
     ASSERT_TRUE(m) << opset;
     EXPECT_EQ(m->getOpsetVersion(""), opset);
   }

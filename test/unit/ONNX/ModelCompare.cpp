@@ -45,8 +45,8 @@ void Comparer::compareValue(const Value &a, const Value &b,
   differs(a.getName() != b.getName(),
           label + ": name differs from '" + b.getName().str() + "'");
   differs(a.getKind() != b.getKind(), label + ": kind differs");
-  differs(a.getType() != b.getType(), label + ": type " + a.getType().str() +
-                                          " vs " + b.getType().str());
+  differs(a.getType() != b.getType(),
+          label + ": type " + a.getType().str() + " vs " + b.getType().str());
   differs(a.isListedAsInput() != b.isListedAsInput(),
           label + ": listed-as-input differs");
   if (options.docStrings)
@@ -57,8 +57,8 @@ void Comparer::compareValue(const Value &a, const Value &b,
 }
 
 void Comparer::compareNode(const Node &a, const Node &b) {
-  std::string label = "node '" + a.getName().str() + "' (" +
-                      a.getOpType().str() + ")";
+  std::string label =
+      "node '" + a.getName().str() + "' (" + a.getOpType().str() + ")";
   differs(a.getOpType() != b.getOpType(),
           label + ": op differs from " + b.getOpType().str());
   differs(a.getDomain() != b.getDomain(), label + ": domain differs");
@@ -70,8 +70,8 @@ void Comparer::compareNode(const Node &a, const Node &b) {
           label + ": inputs " + names(a.getInputs()) + " vs " +
               names(b.getInputs()));
   differs(names(a.getImplicitInputs()) != names(b.getImplicitInputs()),
-          label + ": implicit inputs " + names(a.getImplicitInputs()) +
-              " vs " + names(b.getImplicitInputs()));
+          label + ": implicit inputs " + names(a.getImplicitInputs()) + " vs " +
+              names(b.getImplicitInputs()));
   if (differs(a.getNumResults() != b.getNumResults(),
               label + ": result count differs"))
     return;

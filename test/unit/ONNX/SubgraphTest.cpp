@@ -13,8 +13,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
-#include <gmock/gmock.h>
 #include <cstring>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 using namespace qlc;
@@ -57,8 +57,8 @@ TEST(ONNXSubgraph, OuterScopeReadsBecomeImplicitInputs) {
   for (Value *v : ifNode.getImplicitInputs())
     implicit.push_back(v->getName().str());
   // Branch order, then order of first use; "v_in", "c_in" are inner names.
-  EXPECT_EQ(implicit, (std::vector<std::string>{"a", "w", "trip", "cond", "x",
-                                                "late"}));
+  EXPECT_EQ(implicit,
+            (std::vector<std::string>{"a", "w", "trip", "cond", "x", "late"}));
   // The producers have uses, so dead-code elimination keeps them.
   EXPECT_TRUE(g.lookupValue("late")->hasUses());
   EXPECT_TRUE(g.lookupValue("a")->hasUses());
@@ -102,8 +102,8 @@ onnx::ModelProto makeEverythingModel() {
   onnx::GraphProto &g = *p.mutable_graph();
   g.set_doc_string("graph doc");
   addFloatInput(g, "x", {2})->set_doc_string("input doc");
-  onnx::NodeProto *n = addNode(g, "Frobnicate", {"x", "", "x"}, {"y", "aux"},
-                               "com.acme");
+  onnx::NodeProto *n =
+      addNode(g, "Frobnicate", {"x", "", "x"}, {"y", "aux"}, "com.acme");
   n->set_name("frob");
   n->set_doc_string("node doc");
   using AP = onnx::AttributeProto;
@@ -139,7 +139,9 @@ onnx::ModelProto makeEverythingModel() {
   sp->mutable_sparse_tensor()->mutable_values()->set_data_type(1);
   sp->mutable_sparse_tensor()->mutable_values()->add_dims(0);
   attr("sps", AP::SPARSE_TENSORS)->add_sparse_tensors()->add_dims(1);
-  attr("tp", AP::TYPE_PROTO)->mutable_tp()->mutable_tensor_type()
+  attr("tp", AP::TYPE_PROTO)
+      ->mutable_tp()
+      ->mutable_tensor_type()
       ->set_elem_type(7);
   attr("tps", AP::TYPE_PROTOS)->add_type_protos()->mutable_sequence_type();
   attr("empty_ints", AP::INTS);
