@@ -11,7 +11,8 @@
 // shows a naive loop that recomputes every operand index from the output
 // multi-index, the baseline the strided fast paths replace, and checks that
 // both agree. Prints microseconds per run and GB/s of tensor traffic
-// (bytes read + written) for 1 thread and for --threads N (default 2).
+// (bytes read + written) for 1 thread and for --threads N (default 2);
+// --cpu-time reports process CPU time instead of wall time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +21,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -31,19 +33,32 @@ using namespace qlc;
 
 namespace {
 
-#include <ctime>
-double cpuNow() { timespec ts; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); return ts.tv_sec + ts.tv_nsec * 1e-9; }
+/// Process CPU time in seconds; with --cpu-time the table reports it
+/// instead of wall time, which is steadier on a loaded machine (single
+/// thread only: with N threads CPU time adds up over the threads).
+double cpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+bool useCpuTime = false;
+
 double timeMicros(const std::function<void()> &fn, double minSeconds = 0.3) {
-  if (getenv("CPUTIME")) { fn(); int64_t it = 0; double s0 = cpuNow(), el = 0; while (el < minSeconds || it < 3) { fn(); ++it; el = cpuNow() - s0; } return el * 1e6 / it; }
-  using Clock = std::chrono::steady_clock; // TMPCPU
+  using Clock = std::chrono::steady_clock;
+  auto now = [] {
+    return useCpuTime ? cpuSeconds()
+                      : std::chrono::duration<double>(
+                            Clock::now().time_since_epoch())
+                            .count();
+  };
   fn(); // warm-up
   int64_t iters = 0;
-  auto start = Clock::now();
-  double elapsed = 0;
+  double start = now(), elapsed = 0;
   while (elapsed < minSeconds || iters < 3) {
     fn();
     ++iters;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    elapsed = now() - start;
   }
   return elapsed * 1e6 / iters;
 }
@@ -136,6 +151,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
       threads = static_cast<unsigned>(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--cpu-time") == 0)
+      useCpuTime = true;
 
   std::mt19937 rng(42);
   const int64_t n = 32, ch = 64, h = 24, w = 24;
@@ -170,8 +187,9 @@ int main(int argc, char **argv) {
       {"Cast f32->int8", "Cast", {act}, {{"to", Attribute::getInt(3)}}},
   };
 
-  std::printf("light kernels, input %s float (%.1f MB); times in microseconds\n",
-              formatShape(act.getShape()).c_str(), act.getByteSize() / 1e6);
+  std::printf("light kernels, input %s float (%.1f MB); %s in microseconds\n",
+              formatShape(act.getShape()).c_str(), act.getByteSize() / 1e6,
+              useCpuTime ? "CPU time" : "wall time");
   std::printf("%-24s %12s %8s %12s %8s\n", "case", "1 thread", "GB/s",
               (std::to_string(threads) + " threads").c_str(), "GB/s");
   for (Case &c : cases) {

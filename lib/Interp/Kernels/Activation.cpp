@@ -46,12 +46,8 @@ void computeActivation(ActOp op, ActParams p, const Tensor &in, Tensor &out,
   case ActOp::LeakyRelu:
     return map([=](T x) { return x < T(0) ? alpha * x : x; });
   case ActOp::Sigmoid:
-    return map([](T x) {
-      if (x >= T(0))
-        return T(1) / (T(1) + std::exp(-x));
-      T e = std::exp(x);
-      return e / (T(1) + e);
-    });
+    // exp(-x) overflows to inf for very negative x, giving exactly 0.
+    return map([](T x) { return T(1) / (T(1) + std::exp(-x)); });
   case ActOp::HardSigmoid:
     return map([=](T x) {
       return std::max(T(0), std::min(T(1), alpha * x + beta));

@@ -147,9 +147,71 @@ void copyRuns(const StridedPlan &plan, const char *src, char *dst,
 }
 } // namespace
 
+/// A transposing copy: the two innermost plan dimensions are [rows, cols]
+/// with input strides [1, colStride], so reading a row of the output walks
+/// the input with a large stride. Copying in square tiles keeps both sides
+/// in cache. Outer dimensions are walked through their plan offsets.
+template <typename U>
+void copyTransposedTiles(const StridedPlan &plan, const char *src, char *dst,
+                         unsigned threads) {
+  constexpr int64_t kTile = 32;
+  llvm::ArrayRef<int64_t> dims = plan.getDims();
+  const int64_t rank = static_cast<int64_t>(dims.size());
+  const int64_t rows = dims[rank - 2], cols = dims[rank - 1];
+  const int64_t colStride = plan.getStrides(0)[rank - 1];
+  const int64_t outer = plan.getNumElements() / (rows * cols);
+  const int64_t rowTiles = (rows + kTile - 1) / kTile;
+  const int64_t colTiles = (cols + kTile - 1) / kTile;
+  const U *in = reinterpret_cast<const U *>(src);
+  U *out = reinterpret_cast<U *>(dst);
+  parallelFor(threads, outer * rowTiles * colTiles, 16,
+              [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      int64_t o = t / (rowTiles * colTiles);
+      int64_t r0 = (t / colTiles) % rowTiles * kTile;
+      int64_t c0 = t % colTiles * kTile;
+      // Input offset of the matrix o: the plan's offset of its first element.
+      int64_t base = 0;
+      plan.forEachRun(o * rows * cols, o * rows * cols + 1,
+                      [&](int64_t, const int64_t *offs, int64_t) { base = offs[0]; });
+      int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t r = r0; r < r1; ++r)
+          out[(o * rows + r) * cols + c] = in[base + r + c * colStride];
+    }
+  });
+}
+
 void interp::stridedCopy(const StridedPlan &plan, size_t elemSize,
                          const char *src, char *dst, unsigned threads) {
   assert(plan.getNumOperands() == 1 && "copy plans have one operand");
+  llvm::ArrayRef<int64_t> dims = plan.getDims();
+  size_t rank = dims.size();
+  if (rank >= 2 && plan.getStrides(0)[rank - 2] == 1 &&
+      plan.getInnerStride(0) != 1 && plan.getInnerStride(0) != 0 &&
+      dims[rank - 1] >= 8 && dims[rank - 2] >= 8) {
+    bool done = false;
+    switch (elemSize) {
+    case 1:
+      copyTransposedTiles<uint8_t>(plan, src, dst, threads);
+      done = true;
+      break;
+    case 2:
+      copyTransposedTiles<uint16_t>(plan, src, dst, threads);
+      done = true;
+      break;
+    case 4:
+      copyTransposedTiles<uint32_t>(plan, src, dst, threads);
+      done = true;
+      break;
+    case 8:
+      copyTransposedTiles<uint64_t>(plan, src, dst, threads);
+      done = true;
+      break;
+    }
+    if (done)
+      return;
+  }
   auto run = [&](int64_t begin, int64_t end) {
     switch (elemSize) {
     case 1:

@@ -193,19 +193,24 @@ template <typename T> inline T intMod(T a, T b) {
 }
 
 /// Clamped float -> integer conversion: C's truncation, with NaN -> 0 and
-/// out-of-range values saturated (a plain C cast would be UB there).
+/// out-of-range values saturated (a plain C cast would be UB there). The
+/// bounds are compared in double, where they are exact (2^63 and 2^64 are
+/// powers of two), so the check vectorises.
 template <typename T, typename F> inline T saturateCast(F v) {
   if constexpr (std::is_integral<T>::value && !std::is_same<T, bool>::value &&
                 std::is_floating_point<F>::value) {
-    if (v != v)
+    double x = static_cast<double>(v);
+    if (x != x)
       return 0;
-    // Compare in long double so the bounds of 64-bit types are exact.
-    long double x = v;
-    if (x <= static_cast<long double>(std::numeric_limits<T>::min()))
+    // lo is exact; hi is the first value above the range (max + 1).
+    constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());
+    constexpr double hi =
+        2.0 * static_cast<double>(std::numeric_limits<T>::max() / 2 + 1);
+    if (x <= lo)
       return std::numeric_limits<T>::min();
-    if (x >= static_cast<long double>(std::numeric_limits<T>::max()))
+    if (x >= hi)
       return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
+    return static_cast<T>(x);
   } else {
     return static_cast<T>(v);
   }

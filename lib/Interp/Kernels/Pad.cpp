@@ -141,20 +141,26 @@ void padRows(const Tensor &in, Tensor &out, const PadPlan &plan, U fill,
   const int64_t hi = std::max(lo, std::min(outRow, pb + inRow));
   parallelFor(threads, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(outRow, 1)),
               [&](int64_t begin, int64_t end) {
+    // The outer multi-index of row `begin`, then advanced row by row.
+    llvm::SmallVector<int64_t, 8> idx(rank - 1, 0);
+    for (int64_t d = rank - 2, rem = begin; d >= 0; --d) {
+      idx[d] = rem % outDims[d];
+      rem /= outDims[d];
+    }
     for (int64_t r = begin; r < end; ++r) {
       U *o = dst + r * outRow;
       // Map the outer output index of row r to an input row.
-      int64_t rem = r, inOffset = 0, stride = inRow;
+      int64_t inOffset = 0, stride = inRow;
       bool padding = false;
       for (int64_t d = rank - 2; d >= 0; --d) {
-        int64_t i = rem % outDims[d];
-        rem /= outDims[d];
-        int64_t s = mapIndex(i - plan.begin[d], inDims[d], plan.mode);
+        int64_t s = mapIndex(idx[d] - plan.begin[d], inDims[d], plan.mode);
         if (s < 0)
           padding = true;
         inOffset += s * stride;
         stride *= inDims[d];
       }
+      for (int64_t d = rank - 2; d >= 0 && ++idx[d] == outDims[d]; --d)
+        idx[d] = 0;
       if (padding) {
         std::fill(o, o + outRow, fill);
         continue;

@@ -83,6 +83,35 @@ template <RedOp Op, typename A> inline A step(A acc, A x) {
   return acc;
 }
 
+/// Combines two partial accumulators.
+template <RedOp Op, typename A> inline A merge(A a, A b) {
+  switch (Op) {
+  case RedOp::Max:
+  case RedOp::Min:
+    return step<Op, A>(a, b);
+  case RedOp::Prod:
+    return wrapMul(a, b);
+  default:
+    return wrapAdd(a, b);
+  }
+}
+
+/// Folds n contiguous elements into `acc` with four independent partial
+/// accumulators, so the loop is not bound by the latency of one chain.
+template <RedOp Op, typename A, typename T>
+inline A reduceContiguous(A acc, const T *r, int64_t n) {
+  A part[4] = {acc, initialValue<A>(Op), initialValue<A>(Op),
+               initialValue<A>(Op)};
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    for (int j = 0; j < 4; ++j)
+      part[j] = step<Op, A>(part[j], static_cast<A>(r[k + j]));
+  for (; k < n; ++k)
+    part[0] = step<Op, A>(part[0], static_cast<A>(r[k]));
+  return merge<Op, A>(merge<Op, A>(part[0], part[1]),
+                      merge<Op, A>(part[2], part[3]));
+}
+
 template <RedOp Op, typename A> inline A finish(A acc, int64_t count) {
   if constexpr (std::is_floating_point<A>::value) {
     switch (Op) {
@@ -145,8 +174,7 @@ void reduceTyped(const Tensor &in, const ReducePlans &p, Tensor &out,
                                            int64_t n) {
           const T *r = base + roffs[0];
           if (rs == 1) {
-            for (int64_t k = 0; k < n; ++k)
-              a = step<Op, A>(a, static_cast<A>(r[k]));
+            a = reduceContiguous<Op, A>(a, r, n);
           } else {
             for (int64_t k = 0; k < n; ++k)
               a = step<Op, A>(a, static_cast<A>(r[k * rs]));

@@ -259,20 +259,43 @@ bool isIdentity(const Taps &taps, int64_t inLen, int64_t outLen) {
   return true;
 }
 
+/// Nearest resize of the innermost dimension: an element gather per row.
+template <typename U>
+void gatherLastDim(const Tensor &in, Tensor &out, const Taps &taps,
+                   unsigned threads) {
+  int64_t inLen = in.getShape().back(), outLen = out.getShape().back();
+  int64_t rows = outLen == 0 ? 0 : out.getNumElements() / outLen;
+  const U *src = dataAs<U>(in);
+  U *dst = mutableDataAs<U>(out);
+  const int64_t *index = taps.index.data();
+  parallelFor(threads, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(outLen, 1)),
+              [&](int64_t b, int64_t e) {
+                for (int64_t r = b; r < e; ++r)
+                  for (int64_t j = 0; j < outLen; ++j)
+                    dst[r * outLen + j] = src[r * inLen + index[j]];
+              });
+}
+
 /// Resizes dimension `axis` of `in` with `taps` (nearest: byte gather).
 void gatherPass(const Tensor &in, Tensor &out, int64_t axis, const Taps &taps,
                 unsigned threads) {
   llvm::ArrayRef<int64_t> dims = in.getShape();
+  size_t elemSize = getElementSize(in.getElementType());
+  if (axis + 1 == in.getRank() &&
+      dispatchBySize(elemSize, [&](auto tag) {
+        gatherLastDim<typename decltype(tag)::type>(in, out, taps, threads);
+      }))
+    return;
   int64_t outer = getNumElements(dims.take_front(axis));
   int64_t inLen = dims[axis], outLen = out.getDim(axis);
-  int64_t plane = getNumElements(dims.drop_front(axis + 1)) *
-                  getElementSize(in.getElementType());
+  int64_t plane = getNumElements(dims.drop_front(axis + 1)) * elemSize;
   const char *src = in.getRawData();
   char *dst = out.getMutableRawData();
   parallelFor(threads, outer * outLen, std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1)),
               [&](int64_t b, int64_t e) {
-                for (int64_t k = b; k < e; ++k) {
-                  int64_t o = k / outLen, j = k % outLen;
+                // (o, j) of position k, advanced without divisions.
+                int64_t o = b / outLen, j = b % outLen;
+                for (int64_t k = b; k < e; ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
                   std::memcpy(dst + k * plane,
                               src + (o * inLen + taps.index[j]) * plane, plane);
                 }
@@ -290,11 +313,22 @@ void weightedPass(const Tensor &in, Tensor &out, int64_t axis, const Taps &taps,
   T *dst = mutableDataAs<T>(out);
   parallelFor(threads, outer * outLen, std::max<int64_t>(1, 4096 / std::max<int64_t>(inner, 1)),
               [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      int64_t o = k / outLen, j = k % outLen;
+    int64_t o = b / outLen, j = b % outLen;
+    for (int64_t k = b; k < e; ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
       T *y = dst + k * inner;
       if (taps.extrapolate[j]) {
         std::fill(y, y + inner, extrapolation);
+        continue;
+      }
+      if (inner == 1) { // innermost dimension: a dot product of the taps
+        const T *x = src + o * inLen;
+        T sum = 0;
+        for (int64_t t = 0; t < taps.width; ++t) {
+          T w = static_cast<T>(taps.weight[j * taps.width + t]);
+          if (w != T(0)) // as below: zero taps never touch inf/NaN inputs
+            sum += w * x[taps.index[j * taps.width + t]];
+        }
+        *y = sum;
         continue;
       }
       std::fill(y, y + inner, T(0));

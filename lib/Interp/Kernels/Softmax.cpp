@@ -18,6 +18,7 @@
 #include "Kernels/ElementwiseLoops.h"
 #include "Kernels/Kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -56,11 +57,43 @@ llvm::Expected<Blocks> getBlocks(const KernelContext &ctx, const Tensor &in) {
   return b;
 }
 
-/// Normalises one outer block x[n][inner] into y.
+/// Normalises one row x[n] (inner = 1, the common case) into y. The loops
+/// carry no branches so they vectorise (apart from exp).
+template <typename T>
+void normalizeRow(NormKind kind, const T *x, T *y, int64_t n) {
+  T maxv = x[0];
+  for (int64_t j = 1; j < n; ++j)
+    maxv = x[j] > maxv ? x[j] : maxv;
+  if (kind == NormKind::Hardmax) {
+    std::fill(y, y + n, T(0));
+    y[std::find(x, x + n, maxv) - x] = T(1); // the first maximum
+    return;
+  }
+  double sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    T e = std::exp(x[j] - maxv);
+    sum += e;
+    if (kind == NormKind::Softmax)
+      y[j] = e;
+  }
+  if (kind == NormKind::Softmax) {
+    T scale = static_cast<T>(1.0 / sum);
+    for (int64_t j = 0; j < n; ++j)
+      y[j] *= scale;
+  } else {
+    T logSum = static_cast<T>(std::log(sum));
+    for (int64_t j = 0; j < n; ++j)
+      y[j] = (x[j] - maxv) - logSum;
+  }
+}
+
+/// Normalises one outer block x[n][inner] into y, inner-contiguous.
 template <typename T>
 void normalizeBlock(NormKind kind, const T *x, T *y, int64_t n, int64_t inner,
                     std::vector<T> &maxv, std::vector<double> &sum,
                     std::vector<int64_t> &argmax) {
+  if (inner == 1)
+    return normalizeRow(kind, x, y, n);
   maxv.assign(x, x + inner);
   argmax.assign(inner, 0);
   for (int64_t j = 1; j < n; ++j) {
@@ -88,16 +121,23 @@ void normalizeBlock(NormKind kind, const T *x, T *y, int64_t n, int64_t inner,
         out[i] = e;
     }
   }
+  if (kind == NormKind::Softmax) {
+    for (int64_t i = 0; i < inner; ++i)
+      sum[i] = 1.0 / sum[i];
+    for (int64_t j = 0; j < n; ++j) {
+      T *out = y + j * inner;
+      for (int64_t i = 0; i < inner; ++i)
+        out[i] = static_cast<T>(out[i] * sum[i]);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < inner; ++i)
+    sum[i] = maxv[i] + std::log(sum[i]);
   for (int64_t j = 0; j < n; ++j) {
     const T *row = x + j * inner;
     T *out = y + j * inner;
-    if (kind == NormKind::Softmax) {
-      for (int64_t i = 0; i < inner; ++i)
-        out[i] = static_cast<T>(out[i] / sum[i]);
-    } else {
-      for (int64_t i = 0; i < inner; ++i)
-        out[i] = static_cast<T>(row[i] - maxv[i] - std::log(sum[i]));
-    }
+    for (int64_t i = 0; i < inner; ++i)
+      out[i] = static_cast<T>(row[i] - sum[i]);
   }
 }
 

@@ -72,6 +72,30 @@ TEST(StridedPlan, CopyWithNegativeStridesAndOffset) {
   EXPECT_EQ(dst, (std::vector<int32_t>{5, 4, 3, 2, 1, 0}));
 }
 
+template <typename U> void checkTransposedCopy(unsigned threads) {
+  // src is [2, 45, 37]; the plan reads it as [2, 37, 45] (last two axes
+  // swapped), which takes the tiled transpose path.
+  const int64_t n = 2, r = 37, c = 45;
+  std::vector<U> src(n * r * c), dst(n * r * c);
+  for (size_t i = 0; i < src.size(); ++i)
+    src[i] = static_cast<U>(i * 7 + 1);
+  StridedPlan plan({n, r, c}, {Strides{r * c, 1, r}});
+  stridedCopy(plan, sizeof(U), reinterpret_cast<const char *>(src.data()),
+              reinterpret_cast<char *>(dst.data()), threads);
+  for (int64_t o = 0; o < n; ++o)
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j)
+        ASSERT_EQ(dst[(o * r + i) * c + j], src[o * r * c + j * r + i])
+            << o << " " << i << " " << j;
+}
+
+TEST(StridedPlan, TiledTransposeForEveryElementSize) {
+  checkTransposedCopy<uint8_t>(1);
+  checkTransposedCopy<uint16_t>(2);
+  checkTransposedCopy<uint32_t>(3);
+  checkTransposedCopy<uint64_t>(1);
+}
+
 TEST(ParallelFor, CoversTheRangeExactlyOnce) {
   for (unsigned threads : {1u, 2u, 5u}) {
     std::vector<std::atomic<int>> hits(1000);

@@ -244,7 +244,8 @@ TEST(ONNXText, LimitationsAreReported) {
   EXPECT_THAT(text, HasSubstr("# attribute 'many' of kind tensors cannot"));
   // A name with a newline never escapes its comment.
   add.setName("evil\ny = Relu (x)");
-  for (llvm::StringRef line : llvm::split(print(*m), '\n'))
+  std::string evil = print(*m);
+  for (llvm::StringRef line : llvm::split(evil, '\n'))
     EXPECT_FALSE(line.startswith("y = Relu")) << line.str();
 }
 
