@@ -18,7 +18,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Canonicalise $(basename "$MODEL"): fold constants, fold BatchNorm into the convolutions, remove dead code"
 "$QLC_OPT" "$MODEL" \
-  --pass-pipeline='remove-identity,fixpoint(fold-constants,dce),fold-bn{mode=into-weights},canonicalize-flatten,dce,infer-shapes' \
+  --pass-pipeline='remove-identity,infer-shapes,fixpoint(fold-constants,dce),fold-bn{mode=into-weights},canonicalize-flatten,dce,infer-shapes' \
   --time-passes --pass-statistics -o "$OUT/resnet8_folded.onnx"
 
 step "The same model as readable text (ONNX textual syntax)"

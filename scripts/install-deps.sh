@@ -12,8 +12,13 @@ APT_PACKAGES=(
   nlohmann-json3-dev libgtest-dev zlib1g-dev
   libdnnl-dev libeigen3-dev libopenblas-dev
   # tests
-  python3 libonnx-testdata nodejs npm
+  python3 libonnx-testdata
 )
+# Node.js may come from outside Debian (the CI image ships its own, which
+# conflicts with Debian's npm package): only install it when it is missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  APT_PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -21,9 +21,9 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <random>
 #include <string>
@@ -39,7 +39,8 @@ namespace {
 double cpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  return static_cast<double>(ts.tv_sec) +
+         static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 bool useCpuTime = false;
@@ -47,10 +48,10 @@ bool useCpuTime = false;
 double timeMicros(const std::function<void()> &fn, double minSeconds = 0.3) {
   using Clock = std::chrono::steady_clock;
   auto now = [] {
-    return useCpuTime ? cpuSeconds()
-                      : std::chrono::duration<double>(
-                            Clock::now().time_since_epoch())
-                            .count();
+    return useCpuTime
+               ? cpuSeconds()
+               : std::chrono::duration<double>(Clock::now().time_since_epoch())
+                     .count();
   };
   fn(); // warm-up
   int64_t iters = 0;
@@ -87,12 +88,14 @@ std::unique_ptr<Model> buildModel(const Case &c) {
   std::vector<Value *> operands;
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     if (i == 0)
-      operands.push_back(g.addInput(
-          "x", TensorType(c.inputs[0].getElementType(), c.inputs[0].getShape())));
+      operands.push_back(
+          g.addInput("x", TensorType(c.inputs[0].getElementType(),
+                                     c.inputs[0].getShape())));
     else if (c.inputs[i].isNull()) // an omitted optional input
       operands.push_back(nullptr);
     else
-      operands.push_back(g.addInitializer("w" + std::to_string(i), c.inputs[i]));
+      operands.push_back(
+          g.addInitializer("w" + std::to_string(i), c.inputs[i]));
   }
   std::vector<std::string> names;
   for (unsigned i = 0; i < c.numOutputs; ++i)
@@ -170,19 +173,38 @@ int main(int argc, char **argv) {
       {"Mul by scalar", "Mul", {act, Tensor::scalar<float>(0.5f)}, {}},
       {"Relu", "Relu", {act}, {}},
       {"Sigmoid", "Sigmoid", {act}, {}},
-      {"Clip 0..6", "Clip", {act, Tensor::scalar<float>(0), Tensor::scalar<float>(6)}, {}},
-      {"Transpose NCHW->NHWC", "Transpose", {act}, {{"perm", Attribute::getInts({0, 2, 3, 1})}}},
-      {"Concat channels", "Concat", {act, act}, {{"axis", Attribute::getInt(1)}}},
-      {"Slice H stride 2", "Slice", {act, i64({0}), i64({INT64_MAX}), i64({2}), i64({2})}, {}},
+      {"Clip 0..6",
+       "Clip",
+       {act, Tensor::scalar<float>(0), Tensor::scalar<float>(6)},
+       {}},
+      {"Transpose NCHW->NHWC",
+       "Transpose",
+       {act},
+       {{"perm", Attribute::getInts({0, 2, 3, 1})}}},
+      {"Concat channels",
+       "Concat",
+       {act, act},
+       {{"axis", Attribute::getInt(1)}}},
+      {"Slice H stride 2",
+       "Slice",
+       {act, i64({0}), i64({INT64_MAX}), i64({2}), i64({2})},
+       {}},
       {"Pad 1 (constant)", "Pad", {act, i64({0, 0, 1, 1, 0, 0, 1, 1})}, {}},
-      {"ReduceMean HW", "ReduceMean", {act}, {{"axes", Attribute::getInts({2, 3})}}},
+      {"ReduceMean HW",
+       "ReduceMean",
+       {act},
+       {{"axes", Attribute::getInts({2, 3})}}},
       {"ReduceSum N (outer)", "ReduceSum", {act, i64({0})}, {}},
       {"Softmax 1000", "Softmax", {logits}, {}},
-      {"Resize nearest x2", "Resize",
-       {small, Tensor(), Tensor::fromValues<float>({4}, std::vector<float>{1, 1, 2, 2})},
+      {"Resize nearest x2",
+       "Resize",
+       {small, Tensor(),
+        Tensor::fromValues<float>({4}, std::vector<float>{1, 1, 2, 2})},
        {{"mode", Attribute::getString("nearest")}}},
-      {"Resize linear x2", "Resize",
-       {small, Tensor(), Tensor::fromValues<float>({4}, std::vector<float>{1, 1, 2, 2})},
+      {"Resize linear x2",
+       "Resize",
+       {small, Tensor(),
+        Tensor::fromValues<float>({4}, std::vector<float>{1, 1, 2, 2})},
        {{"mode", Attribute::getString("linear")}}},
       {"Cast f32->int8", "Cast", {act}, {{"to", Attribute::getInt(3)}}},
   };
@@ -203,16 +225,19 @@ int main(int argc, char **argv) {
       options.threads = counts[k];
       Interpreter interp(*model, options);
       if (llvm::Error err = interp.prepare()) {
-        llvm::errs() << c.name << ": " << llvm::toString(std::move(err)) << "\n";
+        llvm::errs() << c.name << ": " << llvm::toString(std::move(err))
+                     << "\n";
         return 1;
       }
       auto outs = interp.run(feeds);
       if (!outs) {
-        llvm::errs() << c.name << ": " << llvm::toString(outs.takeError()) << "\n";
+        llvm::errs() << c.name << ": " << llvm::toString(outs.takeError())
+                     << "\n";
         return 1;
       }
       bytes = trafficBytes(c, *outs);
-      micros[k] = timeMicros([&] { llvm::cantFail(interp.run(feeds).takeError()); });
+      micros[k] =
+          timeMicros([&] { llvm::cantFail(interp.run(feeds).takeError()); });
     }
     std::printf("%-24s %12.1f %8.2f %12.1f %8.2f\n", c.name.c_str(), micros[0],
                 bytes / micros[0] / 1e3, micros[1], bytes / micros[1] / 1e3);

@@ -213,11 +213,11 @@ int main(int argc, char **argv) {
   }
 
   llvm::outs() << llvm::format(
-      "%-34s %8s %9s %9s %6s %9s %6s %8s %8s %8s %7s\n", (const char *)"model",
-      (const char *)"size MB", (const char *)"pb ms", (const char *)"qlc ms",
-      (const char *)"ratio", (const char *)"+check", (const char *)"ratio",
-      (const char *)"pb MB", (const char *)"qlc MB", (const char *)"+chk MB",
-      (const char *)"peak/sz");
+      "%-32s %7s %8s %8s %5s %8s %5s %7s %7s %7s %6s %6s\n",
+      (const char *)"model", (const char *)"MB", (const char *)"pb ms",
+      (const char *)"qlc ms", (const char *)"x", (const char *)"+chk ms",
+      (const char *)"x", (const char *)"pb MB", (const char *)"qlc MB",
+      (const char *)"+chk MB", (const char *)"qlc/sz", (const char *)"chk/sz");
   for (const std::string &model : models) {
     uint64_t size = 0;
     llvm::sys::fs::file_size(model, size);
@@ -227,16 +227,17 @@ int main(int argc, char **argv) {
     Measure q = spawn(self, "qlc", model, tmpDir, reps);
     Measure qc = spawn(self, "checked", model, tmpDir, reps);
     llvm::outs() << llvm::format(
-        "%-34s %8.2f %9.2f %9.2f %6.2f %9.2f %6.2f %8.1f %8.1f %8.1f %7.2f\n",
+        "%-32s %7.2f %8.2f %8.2f %5.2f %8.2f %5.2f %7.1f %7.1f %7.1f %6.2f "
+        "%6.2f\n",
         llvm::sys::path::filename(model).str().c_str(), sizeMB, pb.ms, q.ms,
         q.ms / pb.ms, qc.ms, qc.ms / pb.ms, pb.peakMB, q.peakMB, qc.peakMB,
-        qc.peakMB / sizeMB);
+        q.peakMB / sizeMB, qc.peakMB / sizeMB);
   }
   llvm::outs() << "times: fastest of " << bigReps << " (models > 16 MB) or "
-               << smallReps << " runs in a child process; MB columns: peak "
-               << "resident memory the child added (pb: parse+serialize, qlc: "
-               << "import+export, +chk: with the ONNX checker); peak/sz: "
-               << "+chk MB / file size\n";
+               << smallReps << " runs in a child process (pb: protobuf parse "
+               << "+ serialize; qlc: import + export; +chk: with the ONNX "
+               << "checker); x: ratio to pb; MB: peak resident memory the "
+               << "child added; qlc/sz, chk/sz: that peak / file size\n";
   llvm::sys::fs::remove_directories(tmpDir);
   return 0;
 }

@@ -33,8 +33,8 @@ struct NodePlan {
   const Node *node;
   int64_t opsetVersion;
   std::unique_ptr<Kernel> kernel;
-  llvm::SmallVector<unsigned, 4> inputSlots;  // kNoSlot for omitted inputs
-  llvm::SmallVector<unsigned, 2> outputSlots; // kNoSlot for absent results
+  llvm::SmallVector<unsigned, 4> inputSlots;   // kNoSlot for omitted inputs
+  llvm::SmallVector<unsigned, 2> outputSlots;  // kNoSlot for absent results
   llvm::SmallVector<unsigned, 4> releaseAfter; // slots last read here
 };
 } // namespace
@@ -205,14 +205,15 @@ llvm::Error Interpreter::Impl::bindInputs(const TensorMap &inputs,
   }
   for (const auto &kv : inputs) {
     const Value *v = graph.lookupValue(kv.first);
-    if (!v || !(v->isGraphInput() || (v->isInitializer() && v->isListedAsInput())))
+    if (!v ||
+        !(v->isGraphInput() || (v->isInitializer() && v->isListedAsInput())))
       return makeError("'" + kv.first + "' is not an input of the graph");
   }
   return llvm::Error::success();
 }
 
-llvm::Expected<TensorMap>
-Interpreter::Impl::run(const TensorMap &inputs, ExecutionObserver *observer) {
+llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
+                                                 ExecutionObserver *observer) {
   // bound[slot] points at the live tensor: a caller input, an initializer
   // or owned[slot] once its producer ran; null once released.
   std::vector<const Tensor *> bound(slotValues.size(), nullptr);
@@ -244,8 +245,8 @@ Interpreter::Impl::run(const TensorMap &inputs, ExecutionObserver *observer) {
       if (slot == kNoSlot)
         continue;
       if (out[i].isNull())
-        return makeNodeError(*plan.node, "kernel produced no result " +
-                                             llvm::Twine(i));
+        return makeNodeError(*plan.node,
+                             "kernel produced no result " + llvm::Twine(i));
       owned[slot] = std::move(out[i]);
       bound[slot] = &owned[slot];
       if (observer)

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qlc/Interp/Kernel.h"
 #include "Kernels/Kernels.h"
+#include "qlc/Interp/Kernel.h"
 
 #include "qlc/Support/Error.h"
 
@@ -88,13 +88,13 @@ llvm::Expected<std::unique_ptr<Kernel>>
 KernelRegistry::createKernel(const Node &node, int64_t opsetVersion) const {
   const Entry *entry = lookup(node.getDomain(), node.getOpType(), opsetVersion);
   if (!entry) {
-    std::string version =
-        opsetVersion < 0 ? std::string("domain not imported")
-                         : "opset " + std::to_string(opsetVersion);
+    std::string version = opsetVersion < 0
+                              ? std::string("domain not imported")
+                              : "opset " + std::to_string(opsetVersion);
     if (node.isOnnxDomain())
       return makeNodeError(node, "unsupported op (" + version + ")");
-    return makeNodeError(node, "unsupported op in domain '" +
-                                   node.getDomain() + "' (" + version + ")");
+    return makeNodeError(node, "unsupported op in domain '" + node.getDomain() +
+                                   "' (" + version + ")");
   }
   if (entry->fn)
     return std::unique_ptr<Kernel>(std::make_unique<FunctionKernel>(entry->fn));

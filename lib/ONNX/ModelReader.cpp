@@ -29,6 +29,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -80,34 +81,53 @@ static std::string getModelDir(llvm::StringRef path) {
   return dir.empty() ? std::string(".") : dir.str();
 }
 
+/// Reads of up to 256 KiB, but no bigger buffer than a small file needs.
+static int getBufferSize(uint64_t fileSize) {
+  return static_cast<int>(
+      std::min<uint64_t>(std::max<uint64_t>(fileSize, 4096), 256 << 10));
+}
+
+/// Parses the open file `fd` (which it closes) into `proto`.
+static llvm::Error parseFile(int fd, uint64_t size, onnx::ModelProto &proto) {
+  pbio::FileInputStream in(fd, getBufferSize(size));
+  in.SetCloseOnDelete(true);
+  if (parseProto(in, proto))
+    return llvm::Error::success();
+  if (in.GetErrno() != 0)
+    return makeError(llvm::Twine("read error: ") +
+                     std::strerror(in.GetErrno()));
+  char head[64] = {};
+  ssize_t got = ::pread(fd, head, sizeof(head), 0);
+  return makeError(describeBadProto(
+      llvm::StringRef(head, got > 0 ? static_cast<size_t>(got) : 0)));
+}
+
 static llvm::Expected<std::unique_ptr<Model>>
 importBinaryFile(llvm::StringRef path) {
   std::string pathStr = path.str();
   int fd = ::open(pathStr.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return makeError(llvm::Twine("cannot open: ") + std::strerror(errno));
-  pbio::FileInputStream in(fd, /*block_size=*/1 << 20);
-  in.SetCloseOnDelete(true);
   llvm::sys::fs::file_status status;
-  if (std::error_code ec = llvm::sys::fs::status(fd, status))
-    return makeError("cannot stat: " + ec.message());
-  if (status.type() == llvm::sys::fs::file_type::directory_file)
-    return makeError("is a directory, not a model file");
-  if (status.getSize() == 0)
-    return makeError("the model file is empty");
-  if (status.getSize() > static_cast<uint64_t>(INT_MAX))
-    return makeError("the model file is larger than protobuf's 2 GB limit; "
-                     "large weights must be stored as external data");
-  onnx::ModelProto proto;
-  if (!parseProto(in, proto)) {
-    if (in.GetErrno() != 0)
-      return makeError(llvm::Twine("read error: ") +
-                       std::strerror(in.GetErrno()));
-    char head[64] = {};
-    ssize_t got = ::pread(fd, head, sizeof(head), 0);
-    return makeError(describeBadProto(
-        llvm::StringRef(head, got > 0 ? static_cast<size_t>(got) : 0)));
+  std::error_code ec = llvm::sys::fs::status(fd, status);
+  llvm::Error err = llvm::Error::success();
+  if (ec)
+    err = makeError("cannot stat: " + ec.message());
+  else if (status.type() == llvm::sys::fs::file_type::directory_file)
+    err = makeError("is a directory, not a model file");
+  else if (status.getSize() == 0)
+    err = makeError("the model file is empty");
+  else if (status.getSize() > static_cast<uint64_t>(INT_MAX))
+    err = makeError("the model file is larger than protobuf's 2 GB limit; "
+                    "large weights must be stored as external data");
+  if (err) {
+    ::close(fd);
+    return err;
   }
+  // The stream and its buffer are gone before the IR is built.
+  onnx::ModelProto proto;
+  if (llvm::Error parseErr = parseFile(fd, status.getSize(), proto))
+    return parseErr;
   return onnxio::importModelProto(proto, getModelDir(path));
 }
 

@@ -26,6 +26,7 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -38,7 +39,7 @@ static constexpr size_t kMaxProtoSize = INT_MAX;
 
 namespace {
 /// Protobuf's FileOutputStream ignores its block size (8 KiB writes) in
-/// 3.21; this sink lets CopyingOutputStreamAdaptor use a 1 MiB buffer and
+/// 3.21; this sink lets CopyingOutputStreamAdaptor use a larger buffer and
 /// write large aliased chunks (tensor bytes) directly.
 class FdSink : public google::protobuf::io::CopyingOutputStream {
 public:
@@ -245,7 +246,12 @@ static llvm::Error writeBinaryFile(const Model &model, llvm::StringRef path,
     return modelTmp.takeError();
   {
     FdSink sink(modelTmp->getFD());
-    google::protobuf::io::CopyingOutputStreamAdaptor stream(&sink, 1 << 20);
+    // A 256 KiB buffer, or less for a small model; large tensors bypass it.
+    size_t bufferSize = std::min<size_t>(
+        std::max<size_t>(onnxio::getSplicedByteSize(*exported), 4096),
+        256 << 10);
+    google::protobuf::io::CopyingOutputStreamAdaptor stream(
+        &sink, static_cast<int>(bufferSize));
     llvm::Error err = onnxio::writeSpliced(*exported, stream);
     bool flushed = stream.Flush();
     if (sink.getErrno() != 0) {

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <sys/resource.h>
 
 using namespace qlc;
@@ -120,21 +121,37 @@ llvm::Expected<TensorMap> run::runModel(LoadedModel &m,
   return results;
 }
 
+/// Milliseconds of CPU time used by the whole process so far.
+static double processCpuMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 llvm::Error run::runTiming(LoadedModel &m, const TensorMap &inputs,
                            unsigned runs, llvm::raw_ostream &os) {
-  std::vector<double> ms;
+  // Wall time, and CPU time, which other processes on a busy machine do
+  // not inflate.
+  std::vector<double> wallMs, cpuMs;
   for (unsigned i = 0; i < runs; ++i) {
+    double cpuStart = processCpuMs();
     auto start = std::chrono::steady_clock::now();
     auto results = runModel(m, inputs);
     auto stop = std::chrono::steady_clock::now();
+    double cpuStop = processCpuMs();
     if (!results)
       return results.takeError();
-    ms.push_back(
+    wallMs.push_back(
         std::chrono::duration<double, std::milli>(stop - start).count());
+    cpuMs.push_back(cpuStop - cpuStart);
   }
-  std::sort(ms.begin(), ms.end());
-  double median =
-      runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+  double wall = median(wallMs), cpu = median(cpuMs);
   int64_t batch = 1;
   if (!m.inputs.empty()) {
     const Tensor &first = inputs.at(m.inputs.front()->getName().str());
@@ -143,9 +160,12 @@ llvm::Error run::runTiming(LoadedModel &m, const TensorMap &inputs,
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   os << "timing: " << runs << " runs, batch " << batch << ", median "
-     << llvm::format("%.3f", median) << " ms, min "
-     << llvm::format("%.3f", ms.front()) << " ms, "
-     << llvm::format("%.1f", batch * 1000.0 / median) << " inferences/s\n"
+     << llvm::format("%.3f", wall) << " ms (CPU " << llvm::format("%.3f", cpu)
+     << " ms), min "
+     << llvm::format("%.3f", *std::min_element(wallMs.begin(), wallMs.end()))
+     << " ms, " << llvm::format("%.1f", batch * 1000.0 / wall)
+     << " inferences/s (CPU " << llvm::format("%.1f", batch * 1000.0 / cpu)
+     << ")\n"
      << "peak RSS: " << usage.ru_maxrss << " KiB\n";
   return llvm::Error::success();
 }

@@ -26,8 +26,18 @@ using namespace qlc::interp;
 namespace {
 
 enum class ActOp {
-  Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Elu, Selu, Celu,
-  Softplus, Softsign, ThresholdedRelu, Shrink,
+  Relu,
+  LeakyRelu,
+  Sigmoid,
+  HardSigmoid,
+  HardSwish,
+  Elu,
+  Selu,
+  Celu,
+  Softplus,
+  Softsign,
+  ThresholdedRelu,
+  Shrink,
 };
 
 struct ActParams {
@@ -49,9 +59,8 @@ void computeActivation(ActOp op, ActParams p, const Tensor &in, Tensor &out,
     // exp(-x) overflows to inf for very negative x, giving exactly 0.
     return map([](T x) { return T(1) / (T(1) + std::exp(-x)); });
   case ActOp::HardSigmoid:
-    return map([=](T x) {
-      return std::max(T(0), std::min(T(1), alpha * x + beta));
-    });
+    return map(
+        [=](T x) { return std::max(T(0), std::min(T(1), alpha * x + beta)); });
   case ActOp::HardSwish:
     return map([](T x) {
       return x * std::max(T(0), std::min(T(1), x / T(6) + T(0.5)));
@@ -104,7 +113,8 @@ public:
     if (!ok && op == ActOp::Relu)
       ok = dispatchType<SignedIntTypes>(type, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        mapUnary<T, T>(in, out, ctx.threads, [](T x) { return x < 0 ? T(0) : x; });
+        mapUnary<T, T>(in, out, ctx.threads,
+                       [](T x) { return x < 0 ? T(0) : x; });
       });
     if (!ok)
       return ctx.error("unsupported element type " + typeName(type));
@@ -176,9 +186,8 @@ llvm::Error computePRelu(KernelContext &ctx) {
                      formatShape(x.getShape()));
   auto run = [&](auto tag, const Tensor &a, const Tensor &b, Tensor &out) {
     using T = typename decltype(tag)::type;
-    mapBinary<T, T, T>(a, b, out, ctx.threads, [](T v, T s) {
-      return v < T(0) ? wrapMul(s, v) : v;
-    });
+    mapBinary<T, T, T>(a, b, out, ctx.threads,
+                       [](T v, T s) { return v < T(0) ? wrapMul(s, v) : v; });
   };
   if (isHalfType(type)) {
     Tensor out(ElementType::Float, x.getShape());
@@ -187,7 +196,8 @@ llvm::Error computePRelu(KernelContext &ctx) {
     return llvm::Error::success();
   }
   Tensor &out = makeOutput(ctx, 0, type, x.getShape());
-  if (!dispatchType<NumericTypes>(type, [&](auto tag) { run(tag, x, slope, out); }))
+  if (!dispatchType<NumericTypes>(type,
+                                  [&](auto tag) { run(tag, x, slope, out); }))
     return ctx.error("unsupported element type " + typeName(type));
   return llvm::Error::success();
 }
@@ -261,7 +271,8 @@ llvm::Error computeClip(KernelContext &ctx) {
     for (Tensor &b : bounds)
       ins.push_back(b.isNull() ? nullptr : &b);
     Tensor out(ElementType::Float, in.getShape());
-    KernelContext sub{ctx.node, ctx.opsetVersion, ins, ctx.outputs, ctx.threads};
+    KernelContext sub{ctx.node, ctx.opsetVersion, ins, ctx.outputs,
+                      ctx.threads};
     if (llvm::Error err = clipTyped<float>(sub, wide, out))
       return err;
     ctx.outputs[0] = narrowTo(std::move(out), type);

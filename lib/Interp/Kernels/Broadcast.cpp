@@ -166,20 +166,25 @@ void copyTransposedTiles(const StridedPlan &plan, const char *src, char *dst,
   U *out = reinterpret_cast<U *>(dst);
   parallelFor(threads, outer * rowTiles * colTiles, 16,
               [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      int64_t o = t / (rowTiles * colTiles);
-      int64_t r0 = (t / colTiles) % rowTiles * kTile;
-      int64_t c0 = t % colTiles * kTile;
-      // Input offset of the matrix o: the plan's offset of its first element.
-      int64_t base = 0;
-      plan.forEachRun(o * rows * cols, o * rows * cols + 1,
-                      [&](int64_t, const int64_t *offs, int64_t) { base = offs[0]; });
-      int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t r = r0; r < r1; ++r)
-          out[(o * rows + r) * cols + c] = in[base + r + c * colStride];
-    }
-  });
+                for (int64_t t = begin; t < end; ++t) {
+                  int64_t o = t / (rowTiles * colTiles);
+                  int64_t r0 = (t / colTiles) % rowTiles * kTile;
+                  int64_t c0 = t % colTiles * kTile;
+                  // Input offset of the matrix o: the plan's offset of its
+                  // first element.
+                  int64_t base = 0;
+                  plan.forEachRun(o * rows * cols, o * rows * cols + 1,
+                                  [&](int64_t, const int64_t *offs, int64_t) {
+                                    base = offs[0];
+                                  });
+                  int64_t r1 = std::min(rows, r0 + kTile),
+                          c1 = std::min(cols, c0 + kTile);
+                  for (int64_t c = c0; c < c1; ++c)
+                    for (int64_t r = r0; r < r1; ++r)
+                      out[(o * rows + r) * cols + c] =
+                          in[base + r + c * colStride];
+                }
+              });
 }
 
 void interp::stridedCopy(const StridedPlan &plan, size_t elemSize,
@@ -223,14 +228,13 @@ void interp::stridedCopy(const StridedPlan &plan, size_t elemSize,
     case 8:
       return copyRuns<uint64_t>(plan, src, dst, begin, end);
     default: // e.g. complex128: byte-wise, one element at a time
-      plan.forEachRun(begin, end,
-                      [&](int64_t o, const int64_t *offs, int64_t n) {
-                        int64_t stride = plan.getInnerStride(0);
-                        for (int64_t k = 0; k < n; ++k)
-                          std::memcpy(dst + (o + k) * elemSize,
-                                      src + (offs[0] + k * stride) * elemSize,
-                                      elemSize);
-                      });
+      plan.forEachRun(
+          begin, end, [&](int64_t o, const int64_t *offs, int64_t n) {
+            int64_t stride = plan.getInnerStride(0);
+            for (int64_t k = 0; k < n; ++k)
+              std::memcpy(dst + (o + k) * elemSize,
+                          src + (offs[0] + k * stride) * elemSize, elemSize);
+          });
     }
   };
   parallelFor(threads, plan.getNumElements(), kElementwiseGrain, run);

@@ -40,7 +40,8 @@ using Strides = llvm::SmallVector<int64_t, 6>;
 /// The numpy broadcast of `shapes` (right-aligned; each dimension equal or
 /// 1), or None when they are incompatible. A 0 dimension broadcasts against
 /// 1 and 0 only.
-llvm::Optional<Shape> broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
+llvm::Optional<Shape>
+broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
 llvm::Optional<Shape> broadcastShapes(llvm::ArrayRef<int64_t> a,
                                       llvm::ArrayRef<int64_t> b);
 
@@ -64,8 +65,7 @@ public:
   /// Operand i reads element offsets[i] + sum_d index[d] * strides[i][d] for
   /// output multi-index `index` over `outShape`. strides[i] has the rank of
   /// `outShape`.
-  StridedPlan(llvm::ArrayRef<int64_t> outShape,
-              llvm::ArrayRef<Strides> strides,
+  StridedPlan(llvm::ArrayRef<int64_t> outShape, llvm::ArrayRef<Strides> strides,
               llvm::ArrayRef<int64_t> offsets = {});
   /// Operands of `inShapes` broadcast to `outShape`.
   static StridedPlan
@@ -88,7 +88,8 @@ public:
   /// Calls fn(int64_t outOffset, const int64_t *inOffsets, int64_t count)
   /// for consecutive runs along the innermost dimension that together cover
   /// the flat output range [begin, end).
-  template <typename Fn> void forEachRun(int64_t begin, int64_t end, Fn &&fn) const;
+  template <typename Fn>
+  void forEachRun(int64_t begin, int64_t end, Fn &&fn) const;
 
 private:
   /// Multi-index and operand offsets of flat output position `pos`.

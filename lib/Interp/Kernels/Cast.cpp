@@ -64,18 +64,22 @@ bool castPlain(const Tensor &in, Tensor &out, unsigned threads) {
 Tensor widen(const Tensor &in, unsigned threads) {
   Tensor out(ElementType::Float, in.getShape());
   if (in.getElementType() == ElementType::Float16)
-    mapUnary<uint16_t, float>(in, out, threads, [](auto v) { return halfToFloat(v); });
+    mapUnary<uint16_t, float>(in, out, threads,
+                              [](auto v) { return halfToFloat(v); });
   else
-    mapUnary<uint16_t, float>(in, out, threads, [](auto v) { return bfloat16ToFloat(v); });
+    mapUnary<uint16_t, float>(in, out, threads,
+                              [](auto v) { return bfloat16ToFloat(v); });
   return out;
 }
 
 /// Rounds a float tensor to float16/bfloat16.
 void narrow(const Tensor &in, Tensor &out, unsigned threads) {
   if (out.getElementType() == ElementType::Float16)
-    mapUnary<float, uint16_t>(in, out, threads, [](auto v) { return floatToHalf(v); });
+    mapUnary<float, uint16_t>(in, out, threads,
+                              [](auto v) { return floatToHalf(v); });
   else
-    mapUnary<float, uint16_t>(in, out, threads, [](auto v) { return floatToBFloat16(v); });
+    mapUnary<float, uint16_t>(in, out, threads,
+                              [](auto v) { return floatToBFloat16(v); });
 }
 
 std::string formatNumber(double v, bool isFloat32) {
@@ -100,9 +104,11 @@ llvm::Error castToString(KernelContext &ctx, const Tensor &in) {
   strings.reserve(in.getNumElements());
   for (int64_t i = 0, e = in.getNumElements(); i < e; ++i) {
     if (isFloatType(type))
-      strings.push_back(formatNumber(in.getAsDouble(i), type != ElementType::Double));
+      strings.push_back(
+          formatNumber(in.getAsDouble(i), type != ElementType::Double));
     else if (type == ElementType::UInt64)
-      strings.push_back(std::to_string(static_cast<uint64_t>(in.getAsInt64(i))));
+      strings.push_back(
+          std::to_string(static_cast<uint64_t>(in.getAsInt64(i))));
     else
       strings.push_back(std::to_string(in.getAsInt64(i)));
   }
@@ -154,8 +160,8 @@ llvm::Error castTensor(KernelContext &ctx, const Tensor &in, ElementType to) {
   if (to == ElementType::String && getElementSize(from) != 0 &&
       from != ElementType::Complex64 && from != ElementType::Complex128)
     return castToString(ctx, in);
-  if (from == ElementType::String && (isFloatType(to) || isIntegerType(to) ||
-                                      to == ElementType::Bool))
+  if (from == ElementType::String &&
+      (isFloatType(to) || isIntegerType(to) || to == ElementType::Bool))
     return castFromString(ctx, in, to);
   if (from == ElementType::String || to == ElementType::String)
     return ctx.error("unsupported cast from " + typeName(from) + " to " +
@@ -185,7 +191,8 @@ public:
   llvm::Error init(const Node &node, int64_t) {
     int64_t to = node.getAttrInt("to", 0);
     // Cast-1 spelled the type as a string ("FLOAT").
-    if (const Attribute *a = node.getAttr("to"); a && a->getKind() == AttrKind::String)
+    if (const Attribute *a = node.getAttr("to");
+        a && a->getKind() == AttrKind::String)
       to = static_cast<int64_t>(
           parseElementTypeName(llvm::StringRef(a->getStringValue()).lower()));
     if (to <= 0 || to > kMaxElementType)

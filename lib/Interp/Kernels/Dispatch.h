@@ -32,9 +32,7 @@ namespace qlc {
 namespace interp {
 
 template <typename... Ts> struct TypeList {};
-template <typename T> struct TypeTag {
-  using type = T;
-};
+template <typename T> struct TypeTag { using type = T; };
 
 using FloatTypes = TypeList<float, double>;
 using SignedIntTypes = TypeList<int8_t, int16_t, int32_t, int64_t>;
@@ -62,7 +60,8 @@ template <typename... Ts> struct Dispatcher<TypeList<Ts...>> {
 
 /// Calls `fn(TypeTag<T>{})` for the C++ type T in `List` whose ElementType is
 /// `type`; returns false, calling nothing, when `type` is not in `List`.
-template <typename List, typename Fn> bool dispatchType(ElementType type, Fn &&fn) {
+template <typename List, typename Fn>
+bool dispatchType(ElementType type, Fn &&fn) {
   return Dispatcher<List>::run(type, std::forward<Fn>(fn));
 }
 

@@ -52,13 +52,13 @@ void computeArith(ArithOp op, const Tensor &a, const Tensor &b, Tensor &out,
   switch (op) {
   case ArithOp::Add:
     return mapBinary<T, T, T>(a, b, out, threads,
-                                [](T x, T y) { return wrapAdd<T>(x, y); });
+                              [](T x, T y) { return wrapAdd<T>(x, y); });
   case ArithOp::Sub:
     return mapBinary<T, T, T>(a, b, out, threads,
-                                [](T x, T y) { return wrapSub<T>(x, y); });
+                              [](T x, T y) { return wrapSub<T>(x, y); });
   case ArithOp::Mul:
     return mapBinary<T, T, T>(a, b, out, threads,
-                                [](T x, T y) { return wrapMul<T>(x, y); });
+                              [](T x, T y) { return wrapMul<T>(x, y); });
   case ArithOp::Div:
     if constexpr (isInt)
       return mapBinary<T, T, T>(a, b, out, threads,
@@ -139,7 +139,8 @@ public:
     if (llvm::Error err = checkArity(ctx, 2, 2))
       return err;
     const Tensor &a = *ctx.inputs[0];
-    Tensor b = alignLegacyOperand(ctx.node, ctx.opsetVersion, a, *ctx.inputs[1]);
+    Tensor b =
+        alignLegacyOperand(ctx.node, ctx.opsetVersion, a, *ctx.inputs[1]);
     ElementType type = a.getElementType();
     ArithOp kind = op;
     if (kind == ArithOp::Mod && ctx.node.getAttrInt("fmod", 0) != 0)
@@ -183,7 +184,8 @@ private:
     Tensor wb = widenHalf(b).castTo(ElementType::Double);
     Tensor out(ElementType::Double, *shape);
     mapBinary<double, double, double>(
-        wa, wb, out, ctx.threads, [](double x, double y) { return std::pow(x, y); });
+        wa, wb, out, ctx.threads,
+        [](double x, double y) { return std::pow(x, y); });
     if (isFloatType(type)) {
       ctx.outputs[0] = out.castTo(type);
       return llvm::Error::success();
@@ -192,7 +194,7 @@ private:
     if (!dispatchType<IntTypes>(type, [&](auto tag) {
           using T = typename decltype(tag)::type;
           mapUnary<double, T>(out, result, ctx.threads,
-                               [](double v) { return saturateCast<T>(v); });
+                              [](double v) { return saturateCast<T>(v); });
         }))
       return ctx.error("unsupported element type " + typeName(type));
     return llvm::Error::success();
@@ -227,18 +229,19 @@ template <typename T> T minOf(T a, T b) {
 }
 
 template <typename T>
-void accumulate(VariadicOp op, Tensor &acc, const Tensor &in, unsigned threads) {
+void accumulate(VariadicOp op, Tensor &acc, const Tensor &in,
+                unsigned threads) {
   switch (op) {
   case VariadicOp::Max:
     return accumulateBinary<T>(acc, in, threads,
-                                [](T x, T y) { return maxOf<T>(x, y); });
+                               [](T x, T y) { return maxOf<T>(x, y); });
   case VariadicOp::Min:
     return accumulateBinary<T>(acc, in, threads,
-                                [](T x, T y) { return minOf<T>(x, y); });
+                               [](T x, T y) { return minOf<T>(x, y); });
   case VariadicOp::Sum:
   case VariadicOp::Mean:
     return accumulateBinary<T>(acc, in, threads,
-                                [](T x, T y) { return wrapAdd<T>(x, y); });
+                               [](T x, T y) { return wrapAdd<T>(x, y); });
   }
 }
 
@@ -321,13 +324,12 @@ public:
           constexpr unsigned bits = sizeof(T) * 8;
           // Shifting by the width or more is UB in C++; ONNX leaves it
           // unspecified and every bit shifted out gives 0.
-          mapBinary<T, T, T>(*ins[0], *ins[1], out, ctx.threads,
-                             [isLeft](T x, T s) -> T {
-                               if (s >= bits)
-                                 return 0;
-                               return isLeft ? static_cast<T>(x << s)
-                                             : static_cast<T>(x >> s);
-                             });
+          mapBinary<T, T, T>(
+              *ins[0], *ins[1], out, ctx.threads, [isLeft](T x, T s) -> T {
+                if (s >= bits)
+                  return 0;
+                return isLeft ? static_cast<T>(x << s) : static_cast<T>(x >> s);
+              });
         }))
       return ctx.error("BitShift requires an unsigned integer type, got " +
                        typeName(type));

@@ -75,10 +75,11 @@ void mapBinary(const Tensor &a, const Tensor &b, Tensor &out, unsigned threads,
   const int64_t sa = plan.getInnerStride(0), sb = plan.getInnerStride(1);
   parallelFor(threads, plan.getNumElements(), kElementwiseGrain,
               [&](int64_t begin, int64_t end) {
-                plan.forEachRun(begin, end, [&](int64_t o, const int64_t *offs,
-                                                int64_t n) {
-                  binaryRun(po + o, pa + offs[0], sa, pb + offs[1], sb, n, op);
-                });
+                plan.forEachRun(begin, end,
+                                [&](int64_t o, const int64_t *offs, int64_t n) {
+                                  binaryRun(po + o, pa + offs[0], sa,
+                                            pb + offs[1], sb, n, op);
+                                });
               });
 }
 
@@ -92,10 +93,10 @@ void accumulateBinary(Tensor &acc, const Tensor &b, unsigned threads, Op op) {
   const int64_t sb = plan.getInnerStride(0);
   parallelFor(threads, plan.getNumElements(), kElementwiseGrain,
               [&](int64_t begin, int64_t end) {
-                plan.forEachRun(begin, end, [&](int64_t o, const int64_t *offs,
-                                                int64_t n) {
-                  binaryRun(pa + o, pa + o, 1, pb + offs[0], sb, n, op);
-                });
+                plan.forEachRun(
+                    begin, end, [&](int64_t o, const int64_t *offs, int64_t n) {
+                      binaryRun(pa + o, pa + o, 1, pb + offs[0], sb, n, op);
+                    });
               });
 }
 
@@ -113,20 +114,20 @@ void mapTernary(const Tensor &a, const Tensor &b, const Tensor &c, Tensor &out,
                 sc = plan.getInnerStride(2);
   parallelFor(threads, plan.getNumElements(), kElementwiseGrain,
               [&](int64_t begin, int64_t end) {
-                plan.forEachRun(begin, end, [&](int64_t o, const int64_t *offs,
-                                                int64_t n) {
-                  const A *x = pa + offs[0];
-                  const B *y = pb + offs[1];
-                  const C *z = pc + offs[2];
-                  R *r = po + o;
-                  if (sa == 1 && sb == 1 && sc == 1) {
-                    for (int64_t k = 0; k < n; ++k)
-                      r[k] = op(x[k], y[k], z[k]);
-                  } else {
-                    for (int64_t k = 0; k < n; ++k)
-                      r[k] = op(x[k * sa], y[k * sb], z[k * sc]);
-                  }
-                });
+                plan.forEachRun(
+                    begin, end, [&](int64_t o, const int64_t *offs, int64_t n) {
+                      const A *x = pa + offs[0];
+                      const B *y = pb + offs[1];
+                      const C *z = pc + offs[2];
+                      R *r = po + o;
+                      if (sa == 1 && sb == 1 && sc == 1) {
+                        for (int64_t k = 0; k < n; ++k)
+                          r[k] = op(x[k], y[k], z[k]);
+                      } else {
+                        for (int64_t k = 0; k < n; ++k)
+                          r[k] = op(x[k * sa], y[k * sb], z[k * sc]);
+                      }
+                    });
               });
 }
 

@@ -48,7 +48,8 @@ llvm::Error computeGather(KernelContext &ctx) {
   if (llvm::Error err = checkArity(ctx, 2, 2))
     return err;
   const Tensor &data = *ctx.inputs[0];
-  auto axis = normalizeAxis(ctx, ctx.node.getAttrInt("axis", 0), data.getRank());
+  auto axis =
+      normalizeAxis(ctx, ctx.node.getAttrInt("axis", 0), data.getRank());
   if (!axis)
     return axis.takeError();
   auto indices = readIndices(ctx, *ctx.inputs[1], data.getDim(*axis));
@@ -60,7 +61,8 @@ llvm::Error computeGather(KernelContext &ctx) {
                      typeName(data.getElementType()));
   llvm::ArrayRef<int64_t> dims = data.getShape();
   Shape shape(dims.begin(), dims.begin() + *axis);
-  shape.append(ctx.inputs[1]->getShape().begin(), ctx.inputs[1]->getShape().end());
+  shape.append(ctx.inputs[1]->getShape().begin(),
+               ctx.inputs[1]->getShape().end());
   shape.append(dims.begin() + *axis + 1, dims.end());
   Tensor &out = makeOutput(ctx, 0, data.getElementType(), shape);
   int64_t outer = getNumElements(dims.take_front(*axis));
@@ -68,7 +70,8 @@ llvm::Error computeGather(KernelContext &ctx) {
   int64_t dim = dims[*axis], n = static_cast<int64_t>(indices->size());
   const char *src = data.getRawData();
   char *dst = out.getMutableRawData();
-  parallelFor(ctx.threads, outer * n, std::max<int64_t>(1, 65536 / std::max<int64_t>(slab, 1)),
+  parallelFor(ctx.threads, outer * n,
+              std::max<int64_t>(1, 65536 / std::max<int64_t>(slab, 1)),
               [&](int64_t begin, int64_t end) {
                 for (int64_t k = begin; k < end; ++k) {
                   int64_t o = k / n, i = k % n;
@@ -111,15 +114,16 @@ llvm::Error computeGatherElements(KernelContext &ctx) {
   const char *src = data.getRawData();
   char *dst = out.getMutableRawData();
   int64_t axisStride = dataStrides[*axis];
-  plan.forEachRun(0, plan.getNumElements(), [&](int64_t o, const int64_t *offs,
-                                                int64_t n) {
-    int64_t stride = plan.getInnerStride(0);
-    for (int64_t k = 0; k < n; ++k)
-      std::memcpy(dst + (o + k) * elemSize,
-                  src + (offs[0] + k * stride + (*indices)[o + k] * axisStride) *
-                            elemSize,
-                  elemSize);
-  });
+  plan.forEachRun(0, plan.getNumElements(),
+                  [&](int64_t o, const int64_t *offs, int64_t n) {
+                    int64_t stride = plan.getInnerStride(0);
+                    for (int64_t k = 0; k < n; ++k)
+                      std::memcpy(dst + (o + k) * elemSize,
+                                  src + (offs[0] + k * stride +
+                                         (*indices)[o + k] * axisStride) *
+                                            elemSize,
+                                  elemSize);
+                  });
   return llvm::Error::success();
 }
 
@@ -132,13 +136,14 @@ llvm::Error computeNonZero(KernelContext &ctx) {
     return err;
   Tensor in = widenHalf(*ctx.inputs[0]);
   std::vector<int64_t> hits;
-  bool ok = dispatchType<NumericAndBoolTypes>(in.getElementType(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T *p = dataAs<T>(in);
-    for (int64_t i = 0, e = in.getNumElements(); i < e; ++i)
-      if (p[i] != T(0))
-        hits.push_back(i);
-  });
+  bool ok =
+      dispatchType<NumericAndBoolTypes>(in.getElementType(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T *p = dataAs<T>(in);
+        for (int64_t i = 0, e = in.getNumElements(); i < e; ++i)
+          if (p[i] != T(0))
+            hits.push_back(i);
+      });
   if (!ok)
     return ctx.error("unsupported element type " +
                      typeName(in.getElementType()));
@@ -194,7 +199,8 @@ void topKTyped(const Tensor &in, int64_t axis, int64_t k, bool largest,
 
 llvm::Error computeTopK(KernelContext &ctx) {
   bool kAsInput = ctx.opsetVersion >= 10;
-  if (llvm::Error err = checkArity(ctx, kAsInput ? 2 : 1, kAsInput ? 2 : 1, 2, 2))
+  if (llvm::Error err =
+          checkArity(ctx, kAsInput ? 2 : 1, kAsInput ? 2 : 1, 2, 2))
     return err;
   Tensor in = widenHalf(*ctx.inputs[0]);
   auto axis = normalizeAxis(ctx, ctx.node.getAttrInt("axis", -1), in.getRank());
@@ -210,7 +216,8 @@ llvm::Error computeTopK(KernelContext &ctx) {
     k = (*kv)[0];
   }
   if (k < 0 || k > in.getDim(*axis))
-    return ctx.error("k = " + llvm::Twine(k) + " is out of range for axis size " +
+    return ctx.error("k = " + llvm::Twine(k) +
+                     " is out of range for axis size " +
                      llvm::Twine(in.getDim(*axis)));
   bool largest = ctx.node.getAttrInt("largest", 1) != 0;
   Shape shape(in.getShape().begin(), in.getShape().end());
@@ -228,8 +235,7 @@ llvm::Error computeTopK(KernelContext &ctx) {
   return llvm::Error::success();
 }
 
-template <typename T>
-llvm::Error rangeTyped(KernelContext &ctx) {
+template <typename T> llvm::Error rangeTyped(KernelContext &ctx) {
   T start = dataAs<T>(*ctx.inputs[0])[0];
   T limit = dataAs<T>(*ctx.inputs[1])[0];
   T delta = dataAs<T>(*ctx.inputs[2])[0];
@@ -244,8 +250,9 @@ llvm::Error rangeTyped(KernelContext &ctx) {
   } else {
     // Exact ceil((limit - start) / delta) in 64-bit arithmetic.
     int64_t span = int64_t(limit) - int64_t(start), d = int64_t(delta);
-    n = (span == 0 || (span > 0) != (d > 0)) ? 0
-        : (span + d + (d > 0 ? -1 : 1)) / d;
+    n = (span == 0 || (span > 0) != (d > 0))
+            ? 0
+            : (span + d + (d > 0 ? -1 : 1)) / d;
   }
   Tensor &out = makeOutput(ctx, 0, ElementTypeOf<T>::value, {n});
   T *o = mutableDataAs<T>(out);

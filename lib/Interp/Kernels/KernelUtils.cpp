@@ -25,8 +25,8 @@ llvm::Error interp::checkArity(const KernelContext &ctx, unsigned minInputs,
   size_t n = ctx.inputs.size();
   if (n < minInputs || n > maxInputs) {
     if (minInputs == maxInputs)
-      return ctx.error("expected " + llvm::Twine(minInputs) +
-                       " inputs, got " + llvm::Twine(n));
+      return ctx.error("expected " + llvm::Twine(minInputs) + " inputs, got " +
+                       llvm::Twine(n));
     return ctx.error("expected " + llvm::Twine(minInputs) + " to " +
                      llvm::Twine(maxInputs) + " inputs, got " + llvm::Twine(n));
   }

@@ -49,10 +49,12 @@ Tensor &makeOutput(KernelContext &ctx, unsigned i, ElementType type,
 
 /// Maps a possibly negative `axis` into [0, rank); fails naming `what`.
 llvm::Expected<int64_t> normalizeAxis(const KernelContext &ctx, int64_t axis,
-                                      int64_t rank, llvm::StringRef what = "axis");
+                                      int64_t rank,
+                                      llvm::StringRef what = "axis");
 /// Same, at prepare time.
 llvm::Expected<int64_t> normalizeAxis(const Node &node, int64_t axis,
-                                      int64_t rank, llvm::StringRef what = "axis");
+                                      int64_t rank,
+                                      llvm::StringRef what = "axis");
 
 /// The elements of an int32/int64 tensor (shapes, axes, pads, indices).
 llvm::Expected<llvm::SmallVector<int64_t, 8>>

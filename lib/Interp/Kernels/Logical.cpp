@@ -23,8 +23,9 @@ namespace {
 enum class CmpOp { Less, LessEq, Greater, GreaterEq, Equal };
 enum class BoolOp { And, Or, Xor };
 
-llvm::Expected<Shape> broadcastOrError(const KernelContext &ctx,
-                                       llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes) {
+llvm::Expected<Shape>
+broadcastOrError(const KernelContext &ctx,
+                 llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes) {
   if (llvm::Optional<Shape> shape = broadcastShapes(shapes))
     return *shape;
   std::string msg = "cannot broadcast shapes";
@@ -38,15 +39,20 @@ void compareTyped(CmpOp op, const Tensor &a, const Tensor &b, Tensor &out,
                   unsigned threads) {
   switch (op) {
   case CmpOp::Less:
-    return mapBinary<T, T, bool>(a, b, out, threads, [](T x, T y) { return x < y; });
+    return mapBinary<T, T, bool>(a, b, out, threads,
+                                 [](T x, T y) { return x < y; });
   case CmpOp::LessEq:
-    return mapBinary<T, T, bool>(a, b, out, threads, [](T x, T y) { return x <= y; });
+    return mapBinary<T, T, bool>(a, b, out, threads,
+                                 [](T x, T y) { return x <= y; });
   case CmpOp::Greater:
-    return mapBinary<T, T, bool>(a, b, out, threads, [](T x, T y) { return x > y; });
+    return mapBinary<T, T, bool>(a, b, out, threads,
+                                 [](T x, T y) { return x > y; });
   case CmpOp::GreaterEq:
-    return mapBinary<T, T, bool>(a, b, out, threads, [](T x, T y) { return x >= y; });
+    return mapBinary<T, T, bool>(a, b, out, threads,
+                                 [](T x, T y) { return x >= y; });
   case CmpOp::Equal:
-    return mapBinary<T, T, bool>(a, b, out, threads, [](T x, T y) { return x == y; });
+    return mapBinary<T, T, bool>(a, b, out, threads,
+                                 [](T x, T y) { return x == y; });
   }
 }
 
@@ -69,9 +75,8 @@ template <CmpOp Op> llvm::Error computeCompare(KernelContext &ctx) {
     compareTyped<typename decltype(tag)::type>(Op, a, b, out, ctx.threads);
   });
   if (!ok && type == ElementType::Bool)
-    ok = dispatchType<TypeList<bool>>(type, [&](auto) {
-      compareTyped<uint8_t>(Op, a, b, out, ctx.threads);
-    });
+    ok = dispatchType<TypeList<bool>>(
+        type, [&](auto) { compareTyped<uint8_t>(Op, a, b, out, ctx.threads); });
   if (!ok)
     return ctx.error("unsupported element type " + typeName(type));
   return llvm::Error::success();
@@ -135,7 +140,8 @@ llvm::Error computeWhere(KernelContext &ctx) {
                                  [](uint8_t s, U a, U b) { return s ? a : b; });
   });
   if (!ok)
-    return ctx.error("unsupported element type " + typeName(x.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(x.getElementType()));
   return llvm::Error::success();
 }
 

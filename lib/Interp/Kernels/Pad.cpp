@@ -139,45 +139,46 @@ void padRows(const Tensor &in, Tensor &out, const PadPlan &plan, U fill,
   // The interior [lo, hi) of an output row copies input [lo-pb, hi-pb).
   const int64_t lo = std::min(std::max<int64_t>(pb, 0), outRow);
   const int64_t hi = std::max(lo, std::min(outRow, pb + inRow));
-  parallelFor(threads, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(outRow, 1)),
-              [&](int64_t begin, int64_t end) {
-    // The outer multi-index of row `begin`, then advanced row by row.
-    llvm::SmallVector<int64_t, 8> idx(rank - 1, 0);
-    for (int64_t d = rank - 2, rem = begin; d >= 0; --d) {
-      idx[d] = rem % outDims[d];
-      rem /= outDims[d];
-    }
-    for (int64_t r = begin; r < end; ++r) {
-      U *o = dst + r * outRow;
-      // Map the outer output index of row r to an input row.
-      int64_t inOffset = 0, stride = inRow;
-      bool padding = false;
-      for (int64_t d = rank - 2; d >= 0; --d) {
-        int64_t s = mapIndex(idx[d] - plan.begin[d], inDims[d], plan.mode);
-        if (s < 0)
-          padding = true;
-        inOffset += s * stride;
-        stride *= inDims[d];
-      }
-      for (int64_t d = rank - 2; d >= 0 && ++idx[d] == outDims[d]; --d)
-        idx[d] = 0;
-      if (padding) {
-        std::fill(o, o + outRow, fill);
-        continue;
-      }
-      const U *row = src + inOffset;
-      for (int64_t j = 0; j < lo; ++j) {
-        int64_t s = mapIndex(j - pb, inRow, plan.mode);
-        o[j] = s < 0 ? fill : row[s];
-      }
-      if (hi > lo)
-        std::memcpy(o + lo, row + (lo - pb), (hi - lo) * sizeof(U));
-      for (int64_t j = hi; j < outRow; ++j) {
-        int64_t s = mapIndex(j - pb, inRow, plan.mode);
-        o[j] = s < 0 ? fill : row[s];
-      }
-    }
-  });
+  parallelFor(
+      threads, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(outRow, 1)),
+      [&](int64_t begin, int64_t end) {
+        // The outer multi-index of row `begin`, then advanced row by row.
+        llvm::SmallVector<int64_t, 8> idx(rank - 1, 0);
+        for (int64_t d = rank - 2, rem = begin; d >= 0; --d) {
+          idx[d] = rem % outDims[d];
+          rem /= outDims[d];
+        }
+        for (int64_t r = begin; r < end; ++r) {
+          U *o = dst + r * outRow;
+          // Map the outer output index of row r to an input row.
+          int64_t inOffset = 0, stride = inRow;
+          bool padding = false;
+          for (int64_t d = rank - 2; d >= 0; --d) {
+            int64_t s = mapIndex(idx[d] - plan.begin[d], inDims[d], plan.mode);
+            if (s < 0)
+              padding = true;
+            inOffset += s * stride;
+            stride *= inDims[d];
+          }
+          for (int64_t d = rank - 2; d >= 0 && ++idx[d] == outDims[d]; --d)
+            idx[d] = 0;
+          if (padding) {
+            std::fill(o, o + outRow, fill);
+            continue;
+          }
+          const U *row = src + inOffset;
+          for (int64_t j = 0; j < lo; ++j) {
+            int64_t s = mapIndex(j - pb, inRow, plan.mode);
+            o[j] = s < 0 ? fill : row[s];
+          }
+          if (hi > lo)
+            std::memcpy(o + lo, row + (lo - pb), (hi - lo) * sizeof(U));
+          for (int64_t j = hi; j < outRow; ++j) {
+            int64_t s = mapIndex(j - pb, inRow, plan.mode);
+            o[j] = s < 0 ? fill : row[s];
+          }
+        }
+      });
 }
 
 llvm::Error computePad(KernelContext &ctx) {

@@ -131,7 +131,9 @@ void interp::parallelFor(unsigned threads, int64_t n, int64_t minChunk,
     return;
   }
   // Chunk c covers [c*n/chunks, (c+1)*n/chunks): sizes differ by at most 1.
-  auto bound = [&](unsigned c) { return n / chunks * c + n % chunks * c / chunks; };
+  auto bound = [&](unsigned c) {
+    return n / chunks * c + n % chunks * c / chunks;
+  };
   WorkerPool &pool = WorkerPool::get();
   pool.reserve(chunks - 1);
   Latch latch(chunks - 1);

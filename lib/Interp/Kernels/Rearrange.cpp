@@ -30,7 +30,8 @@ llvm::Error copyPermuted(KernelContext &ctx, const Tensor &in,
                          llvm::ArrayRef<int64_t> outShape) {
   size_t elemSize = getElementSize(in.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(in.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(in.getElementType()));
   Strides viewStrides = getContiguousStrides(viewShape);
   Shape shape;
   Strides strides;
@@ -40,7 +41,8 @@ llvm::Error copyPermuted(KernelContext &ctx, const Tensor &in,
   }
   Tensor &out = makeOutput(ctx, 0, in.getElementType(), outShape);
   StridedPlan plan(shape, {strides});
-  stridedCopy(plan, elemSize, in.getRawData(), out.getMutableRawData(), ctx.threads);
+  stridedCopy(plan, elemSize, in.getRawData(), out.getMutableRawData(),
+              ctx.threads);
   return llvm::Error::success();
 }
 
@@ -51,7 +53,8 @@ llvm::Error computeDepthToSpace(KernelContext &ctx) {
   int64_t b = ctx.node.getAttrInt("blocksize", 0);
   if (in.getRank() != 4)
     return ctx.error("input must have rank 4");
-  int64_t n = in.getDim(0), c = in.getDim(1), h = in.getDim(2), w = in.getDim(3);
+  int64_t n = in.getDim(0), c = in.getDim(1), h = in.getDim(2),
+          w = in.getDim(3);
   if (b <= 0 || c % (b * b) != 0)
     return ctx.error("channels " + llvm::Twine(c) +
                      " are not divisible by blocksize^2 (blocksize " +
@@ -75,7 +78,8 @@ llvm::Error computeSpaceToDepth(KernelContext &ctx) {
   int64_t b = ctx.node.getAttrInt("blocksize", 0);
   if (in.getRank() != 4)
     return ctx.error("input must have rank 4");
-  int64_t n = in.getDim(0), c = in.getDim(1), h = in.getDim(2), w = in.getDim(3);
+  int64_t n = in.getDim(0), c = in.getDim(1), h = in.getDim(2),
+          w = in.getDim(3);
   if (b <= 0 || h % b != 0 || w % b != 0)
     return ctx.error("spatial dimensions are not divisible by blocksize " +
                      llvm::Twine(b));
@@ -104,8 +108,10 @@ llvm::Error computeTrilu(KernelContext &ctx) {
   bool upper = ctx.node.getAttrInt("upper", 1) != 0;
   size_t elemSize = getElementSize(in.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(in.getElementType()));
-  int64_t rows = in.getDim(in.getRank() - 2), cols = in.getDim(in.getRank() - 1);
+    return ctx.error("unsupported element type " +
+                     typeName(in.getElementType()));
+  int64_t rows = in.getDim(in.getRank() - 2),
+          cols = in.getDim(in.getRank() - 1);
   Tensor &out = makeOutput(ctx, 0, in.getElementType(), in.getShape());
   const char *src = in.getRawData();
   char *dst = out.getMutableRawData(); // zero-filled
@@ -184,9 +190,11 @@ llvm::Error computeCumSum(KernelContext &ctx) {
   bool reverse = ctx.node.getAttrInt("reverse", 0) != 0;
   Tensor out(in.getElementType(), in.getShape());
   if (!dispatchType<NumericTypes>(in.getElementType(), [&](auto tag) {
-        cumSumTyped<typename decltype(tag)::type>(in, out, *axis, exclusive, reverse);
+        cumSumTyped<typename decltype(tag)::type>(in, out, *axis, exclusive,
+                                                  reverse);
       }))
-    return ctx.error("unsupported element type " + typeName(original.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(original.getElementType()));
   ctx.outputs[0] = narrowTo(std::move(out), original.getElementType());
   return llvm::Error::success();
 }

@@ -32,7 +32,18 @@ using namespace qlc::interp;
 
 namespace {
 
-enum class RedOp { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
+enum class RedOp {
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  L1,
+  L2,
+  LogSum,
+  LogSumExp,
+  SumSquare
+};
 
 template <typename T>
 using AccType = std::conditional_t<
@@ -149,20 +160,21 @@ void reduceTyped(const Tensor &in, const ReducePlans &p, Tensor &out,
   // Vectorise along the outputs when they are contiguous in the input and
   // the reduction is not.
   const bool alongOutputs = ks == 1 && rs != 1;
-  int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(count, 1));
+  int64_t grain =
+      std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(count, 1));
   parallelFor(threads, out.getNumElements(), grain, [&](int64_t b, int64_t e) {
     std::vector<A> acc;
     p.kept.forEachRun(b, e, [&](int64_t o, const int64_t *koffs, int64_t len) {
       if (alongOutputs) {
         acc.assign(len, initialValue<A>(Op));
-        p.reduced.forEachRun(0, count, [&](int64_t, const int64_t *roffs,
-                                           int64_t n) {
-          for (int64_t k = 0; k < n; ++k) {
-            const T *row = x + koffs[0] + roffs[0] + k * rs;
-            for (int64_t j = 0; j < len; ++j)
-              acc[j] = step<Op, A>(acc[j], static_cast<A>(row[j]));
-          }
-        });
+        p.reduced.forEachRun(
+            0, count, [&](int64_t, const int64_t *roffs, int64_t n) {
+              for (int64_t k = 0; k < n; ++k) {
+                const T *row = x + koffs[0] + roffs[0] + k * rs;
+                for (int64_t j = 0; j < len; ++j)
+                  acc[j] = step<Op, A>(acc[j], static_cast<A>(row[j]));
+              }
+            });
         for (int64_t j = 0; j < len; ++j)
           y[o + j] = static_cast<T>(finish<Op, A>(acc[j], count));
         return;
@@ -170,16 +182,16 @@ void reduceTyped(const Tensor &in, const ReducePlans &p, Tensor &out,
       for (int64_t j = 0; j < len; ++j) {
         const T *base = x + koffs[0] + j * ks;
         A a = initialValue<A>(Op);
-        p.reduced.forEachRun(0, count, [&](int64_t, const int64_t *roffs,
-                                           int64_t n) {
-          const T *r = base + roffs[0];
-          if (rs == 1) {
-            a = reduceContiguous<Op, A>(a, r, n);
-          } else {
-            for (int64_t k = 0; k < n; ++k)
-              a = step<Op, A>(a, static_cast<A>(r[k * rs]));
-          }
-        });
+        p.reduced.forEachRun(
+            0, count, [&](int64_t, const int64_t *roffs, int64_t n) {
+              const T *r = base + roffs[0];
+              if (rs == 1) {
+                a = reduceContiguous<Op, A>(a, r, n);
+              } else {
+                for (int64_t k = 0; k < n; ++k)
+                  a = step<Op, A>(a, static_cast<A>(r[k * rs]));
+              }
+            });
         y[o + j] = static_cast<T>(finish<Op, A>(a, count));
       }
     });
@@ -200,8 +212,9 @@ Tensor logSumExp(const Tensor &in, const ReducePlans &p,
       return std::isinf(m) ? (x == m ? T(1) : T(0)) : std::exp(x - m);
     });
     reduceTyped<T, RedOp::Sum>(shifted, p, result, threads);
-    mapBinary<T, T, T>(result, maxima, result, threads,
-                       [](T s, T m) { return std::isinf(m) ? m : m + std::log(s); });
+    mapBinary<T, T, T>(result, maxima, result, threads, [](T s, T m) {
+      return std::isinf(m) ? m : m + std::log(s);
+    });
   });
   return result;
 }
@@ -251,10 +264,10 @@ template <RedOp Op> llvm::Error computeReduce(KernelContext &ctx) {
       outShape.push_back(reduced.test(d) ? 1 : n);
   }
   ReducePlans plans{StridedPlan(keptShape, {strides}),
-                    StridedPlan(redShape, {strides}),
-                    getNumElements(redShape)};
+                    StridedPlan(redShape, {strides}), getNumElements(redShape)};
   if (Op == RedOp::LogSumExp && isFloatType(in.getElementType())) {
-    ctx.outputs[0] = narrowTo(logSumExp(in, plans, keptShape, ctx.threads), type);
+    ctx.outputs[0] =
+        narrowTo(logSumExp(in, plans, keptShape, ctx.threads), type);
     ctx.outputs[0].reshape(outShape);
     return llvm::Error::success();
   }
@@ -264,7 +277,8 @@ template <RedOp Op> llvm::Error computeReduce(KernelContext &ctx) {
   });
   if (!ok && acceptsIntegers(Op))
     ok = dispatchType<IntTypes>(in.getElementType(), [&](auto tag) {
-      reduceTyped<typename decltype(tag)::type, Op>(in, plans, out, ctx.threads);
+      reduceTyped<typename decltype(tag)::type, Op>(in, plans, out,
+                                                    ctx.threads);
     });
   if (!ok)
     return ctx.error("unsupported element type " + typeName(type));
@@ -285,26 +299,28 @@ void argTyped(const Tensor &in, int64_t axis, bool selectLast, Tensor &out,
   int64_t inner = getNumElements(dims.drop_front(axis + 1));
   const T *x = dataAs<T>(in);
   int64_t *y = mutableDataAs<int64_t>(out);
-  parallelFor(threads, outer, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n * inner, 1)),
-              [&](int64_t b, int64_t e) {
-    std::vector<T> best;
-    for (int64_t o = b; o < e; ++o) {
-      const T *block = x + o * n * inner;
-      int64_t *res = y + o * inner;
-      best.assign(block, block + inner);
-      std::fill(res, res + inner, 0);
-      for (int64_t j = 1; j < n; ++j) {
-        const T *row = block + j * inner;
-        for (int64_t i = 0; i < inner; ++i) {
-          bool better = IsMax ? row[i] > best[i] : row[i] < best[i];
-          if (better || (selectLast && row[i] == best[i])) {
-            best[i] = row[i];
-            res[i] = j;
+  parallelFor(
+      threads, outer,
+      std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n * inner, 1)),
+      [&](int64_t b, int64_t e) {
+        std::vector<T> best;
+        for (int64_t o = b; o < e; ++o) {
+          const T *block = x + o * n * inner;
+          int64_t *res = y + o * inner;
+          best.assign(block, block + inner);
+          std::fill(res, res + inner, 0);
+          for (int64_t j = 1; j < n; ++j) {
+            const T *row = block + j * inner;
+            for (int64_t i = 0; i < inner; ++i) {
+              bool better = IsMax ? row[i] > best[i] : row[i] < best[i];
+              if (better || (selectLast && row[i] == best[i])) {
+                best[i] = row[i];
+                res[i] = j;
+              }
+            }
           }
         }
-      }
-    }
-  });
+      });
 }
 
 template <bool IsMax> llvm::Error computeArg(KernelContext &ctx) {

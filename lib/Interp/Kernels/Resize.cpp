@@ -35,7 +35,14 @@ using namespace qlc::interp;
 namespace {
 
 enum class Mode { Nearest, Linear, Cubic };
-enum class Coord { HalfPixel, Asymmetric, PytorchHalfPixel, AlignCorners, TfHalfPixelForNN, TfCropAndResize };
+enum class Coord {
+  HalfPixel,
+  Asymmetric,
+  PytorchHalfPixel,
+  AlignCorners,
+  TfHalfPixelForNN,
+  TfCropAndResize
+};
 enum class Rounding { Simple, RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
 struct ResizeAttrs {
@@ -50,8 +57,8 @@ struct ResizeAttrs {
 /// Taps of one output index along one dimension.
 struct Taps {
   int64_t width = 1;
-  std::vector<int64_t> index; // [outLen][width]
-  std::vector<double> weight; // [outLen][width]
+  std::vector<int64_t> index;       // [outLen][width]
+  std::vector<double> weight;       // [outLen][width]
   std::vector<uint8_t> extrapolate; // [outLen]
 };
 
@@ -91,9 +98,10 @@ public:
         found = true;
       }
     if (!found)
-      return makeNodeError(node, "unsupported coordinate_transformation_mode '" +
-                                     coord + "'");
-    std::string nearest = node.getAttrString("nearest_mode", "round_prefer_floor");
+      return makeNodeError(
+          node, "unsupported coordinate_transformation_mode '" + coord + "'");
+    std::string nearest =
+        node.getAttrString("nearest_mode", "round_prefer_floor");
     if (nearest == "round_prefer_floor")
       attrs.rounding = Rounding::RoundPreferFloor;
     else if (nearest == "round_prefer_ceil")
@@ -111,7 +119,8 @@ public:
       return makeNodeError(node, "antialias is not supported");
     if (node.hasAttr("axes"))
       return makeNodeError(node, "the axes attribute is not supported");
-    std::string policy = node.getAttrString("keep_aspect_ratio_policy", "stretch");
+    std::string policy =
+        node.getAttrString("keep_aspect_ratio_policy", "stretch");
     if (policy != "stretch")
       return makeNodeError(node, "keep_aspect_ratio_policy '" + policy +
                                      "' is not supported");
@@ -150,10 +159,10 @@ double ResizeKernel::toOriginal(double x, double scale, int64_t inLen,
   case Coord::TfHalfPixelForNN:
     return (x + 0.5) / scale;
   case Coord::TfCropAndResize:
-    return outLen > 1 ? roiStart * double(inLen - 1) +
-                            x * (roiEnd - roiStart) * double(inLen - 1) /
-                                (outLen - 1)
-                      : 0.5 * (roiStart + roiEnd) * double(inLen - 1);
+    return outLen > 1
+               ? roiStart * double(inLen - 1) +
+                     x * (roiEnd - roiStart) * double(inLen - 1) / (outLen - 1)
+               : 0.5 * (roiStart + roiEnd) * double(inLen - 1);
   }
   return x;
 }
@@ -179,7 +188,9 @@ int64_t ResizeKernel::roundNearest(double x, bool downsampling) const {
 /// Cubic convolution weights for the four neighbours floor(x)-1 .. +2 at
 /// fractional offset `r` (Keys' kernel with parameter a).
 void cubicWeights(double r, double a, double w[4]) {
-  auto far = [a](double t) { return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a; };
+  auto far = [a](double t) {
+    return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  };
   auto near = [a](double t) { return ((a + 2) * t - (a + 3)) * t * t + 1; };
   w[0] = far(r + 1);
   w[1] = near(r);
@@ -190,7 +201,9 @@ void cubicWeights(double r, double a, double w[4]) {
 Taps ResizeKernel::makeTaps(int64_t inLen, int64_t outLen, double scale,
                             double roiStart, double roiEnd) const {
   Taps taps;
-  taps.width = attrs.mode == Mode::Nearest ? 1 : attrs.mode == Mode::Linear ? 2 : 4;
+  taps.width = attrs.mode == Mode::Nearest  ? 1
+               : attrs.mode == Mode::Linear ? 2
+                                            : 4;
   taps.index.resize(outLen * taps.width);
   taps.weight.resize(outLen * taps.width);
   taps.extrapolate.assign(outLen, 0);
@@ -268,7 +281,8 @@ void gatherLastDim(const Tensor &in, Tensor &out, const Taps &taps,
   const U *src = dataAs<U>(in);
   U *dst = mutableDataAs<U>(out);
   const int64_t *index = taps.index.data();
-  parallelFor(threads, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(outLen, 1)),
+  parallelFor(threads, rows,
+              std::max<int64_t>(1, 16384 / std::max<int64_t>(outLen, 1)),
               [&](int64_t b, int64_t e) {
                 for (int64_t r = b; r < e; ++r)
                   for (int64_t j = 0; j < outLen; ++j)
@@ -281,8 +295,7 @@ void gatherPass(const Tensor &in, Tensor &out, int64_t axis, const Taps &taps,
                 unsigned threads) {
   llvm::ArrayRef<int64_t> dims = in.getShape();
   size_t elemSize = getElementSize(in.getElementType());
-  if (axis + 1 == in.getRank() &&
-      dispatchBySize(elemSize, [&](auto tag) {
+  if (axis + 1 == in.getRank() && dispatchBySize(elemSize, [&](auto tag) {
         gatherLastDim<typename decltype(tag)::type>(in, out, taps, threads);
       }))
     return;
@@ -291,11 +304,13 @@ void gatherPass(const Tensor &in, Tensor &out, int64_t axis, const Taps &taps,
   int64_t plane = getNumElements(dims.drop_front(axis + 1)) * elemSize;
   const char *src = in.getRawData();
   char *dst = out.getMutableRawData();
-  parallelFor(threads, outer * outLen, std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1)),
+  parallelFor(threads, outer * outLen,
+              std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1)),
               [&](int64_t b, int64_t e) {
                 // (o, j) of position k, advanced without divisions.
                 int64_t o = b / outLen, j = b % outLen;
-                for (int64_t k = b; k < e; ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
+                for (int64_t k = b; k < e;
+                     ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
                   std::memcpy(dst + k * plane,
                               src + (o * inLen + taps.index[j]) * plane, plane);
                 }
@@ -311,37 +326,41 @@ void weightedPass(const Tensor &in, Tensor &out, int64_t axis, const Taps &taps,
   int64_t inner = getNumElements(dims.drop_front(axis + 1));
   const T *src = dataAs<T>(in);
   T *dst = mutableDataAs<T>(out);
-  parallelFor(threads, outer * outLen, std::max<int64_t>(1, 4096 / std::max<int64_t>(inner, 1)),
-              [&](int64_t b, int64_t e) {
-    int64_t o = b / outLen, j = b % outLen;
-    for (int64_t k = b; k < e; ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
-      T *y = dst + k * inner;
-      if (taps.extrapolate[j]) {
-        std::fill(y, y + inner, extrapolation);
-        continue;
-      }
-      if (inner == 1) { // innermost dimension: a dot product of the taps
-        const T *x = src + o * inLen;
-        T sum = 0;
-        for (int64_t t = 0; t < taps.width; ++t) {
-          T w = static_cast<T>(taps.weight[j * taps.width + t]);
-          if (w != T(0)) // as below: zero taps never touch inf/NaN inputs
-            sum += w * x[taps.index[j * taps.width + t]];
+  parallelFor(
+      threads, outer * outLen,
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(inner, 1)),
+      [&](int64_t b, int64_t e) {
+        int64_t o = b / outLen, j = b % outLen;
+        for (int64_t k = b; k < e;
+             ++k, j = j + 1 == outLen ? (++o, 0) : j + 1) {
+          T *y = dst + k * inner;
+          if (taps.extrapolate[j]) {
+            std::fill(y, y + inner, extrapolation);
+            continue;
+          }
+          if (inner == 1) { // innermost dimension: a dot product of the taps
+            const T *x = src + o * inLen;
+            T sum = 0;
+            for (int64_t t = 0; t < taps.width; ++t) {
+              T w = static_cast<T>(taps.weight[j * taps.width + t]);
+              if (w != T(0)) // as below: zero taps never touch inf/NaN inputs
+                sum += w * x[taps.index[j * taps.width + t]];
+            }
+            *y = sum;
+            continue;
+          }
+          std::fill(y, y + inner, T(0));
+          for (int64_t t = 0; t < taps.width; ++t) {
+            T w = static_cast<T>(taps.weight[j * taps.width + t]);
+            if (w == T(0))
+              continue;
+            const T *x =
+                src + (o * inLen + taps.index[j * taps.width + t]) * inner;
+            for (int64_t i = 0; i < inner; ++i)
+              y[i] += w * x[i];
+          }
         }
-        *y = sum;
-        continue;
-      }
-      std::fill(y, y + inner, T(0));
-      for (int64_t t = 0; t < taps.width; ++t) {
-        T w = static_cast<T>(taps.weight[j * taps.width + t]);
-        if (w == T(0))
-          continue;
-        const T *x = src + (o * inLen + taps.index[j * taps.width + t]) * inner;
-        for (int64_t i = 0; i < inner; ++i)
-          y[i] += w * x[i];
-      }
-    }
-  });
+      });
 }
 
 llvm::Error ResizeKernel::getGeometry(const KernelContext &ctx,
@@ -393,9 +412,8 @@ llvm::Error ResizeKernel::getGeometry(const KernelContext &ctx,
       if ((*sizes)[d] < 0 || (in.getDim(d) == 0 && (*sizes)[d] != 0))
         return ctx.error("invalid output size " + llvm::Twine((*sizes)[d]));
       outShape.push_back((*sizes)[d]);
-      scales.push_back(in.getDim(d) == 0
-                           ? 1.0
-                           : double((*sizes)[d]) / double(in.getDim(d)));
+      scales.push_back(
+          in.getDim(d) == 0 ? 1.0 : double((*sizes)[d]) / double(in.getDim(d)));
     }
   } else {
     if (static_cast<int64_t>(scales.size()) != rank)
@@ -429,7 +447,7 @@ llvm::Error ResizeKernel::compute(KernelContext &ctx) {
   // Weighted modes compute in float/double; integers go through double.
   Tensor cur = original;
   if (weighted)
-    cur = isHalfType(type) ? widenHalf(original)
+    cur = isHalfType(type)    ? widenHalf(original)
           : isFloatType(type) ? original
                               : original.castTo(ElementType::Double);
   for (int64_t d = 0; d < rank; ++d) {
@@ -450,7 +468,8 @@ llvm::Error ResizeKernel::compute(KernelContext &ctx) {
       weightedPass<float>(cur, next, d, taps, float(attrs.extrapolation),
                           ctx.threads);
     } else {
-      weightedPass<double>(cur, next, d, taps, attrs.extrapolation, ctx.threads);
+      weightedPass<double>(cur, next, d, taps, attrs.extrapolation,
+                           ctx.threads);
     }
     cur = std::move(next);
   }

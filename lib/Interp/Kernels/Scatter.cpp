@@ -51,9 +51,8 @@ llvm::Expected<int64_t> checkIndex(const KernelContext &ctx, int64_t v,
 
 /// Applies updates[i] to out at offsets[i] (in elements) with `red`.
 llvm::Error applyUpdates(const KernelContext &ctx, Tensor &out,
-                         const Tensor &updates,
-                         llvm::ArrayRef<int64_t> offsets, int64_t block,
-                         Reduction red) {
+                         const Tensor &updates, llvm::ArrayRef<int64_t> offsets,
+                         int64_t block, Reduction red) {
   ElementType type = out.getElementType();
   if (red == Reduction::None) {
     size_t elemSize = getElementSize(type);
@@ -74,11 +73,20 @@ llvm::Error applyUpdates(const KernelContext &ctx, Tensor &out,
         T &d = dst[offsets[i] + k];
         T u = src[i * block + k];
         switch (red) {
-        case Reduction::Add: d = wrapAdd(d, u); break;
-        case Reduction::Mul: d = wrapMul(d, u); break;
-        case Reduction::Max: d = u > d ? u : d; break;
-        case Reduction::Min: d = u < d ? u : d; break;
-        case Reduction::None: break;
+        case Reduction::Add:
+          d = wrapAdd(d, u);
+          break;
+        case Reduction::Mul:
+          d = wrapMul(d, u);
+          break;
+        case Reduction::Max:
+          d = u > d ? u : d;
+          break;
+        case Reduction::Min:
+          d = u < d ? u : d;
+          break;
+        case Reduction::None:
+          break;
         }
       }
   });
@@ -91,7 +99,8 @@ llvm::Error applyUpdates(const KernelContext &ctx, Tensor &out,
 llvm::Error computeScatterElements(KernelContext &ctx) {
   if (llvm::Error err = checkArity(ctx, 3, 3))
     return err;
-  const Tensor &data = *ctx.inputs[0], &idx = *ctx.inputs[1], &upd = *ctx.inputs[2];
+  const Tensor &data = *ctx.inputs[0], &idx = *ctx.inputs[1],
+               &upd = *ctx.inputs[2];
   int64_t rank = data.getRank();
   auto red = getReduction(ctx);
   if (!red)
@@ -156,7 +165,8 @@ llvm::Error sliceOffsets(const KernelContext &ctx, const Tensor &data,
   block = getNumElements(dims.drop_front(batchDims + k));
   int64_t batchSize = getNumElements(dims.drop_front(batchDims));
   int64_t tuples = getNumElements(idx.getShape().drop_back());
-  int64_t perBatch = getNumElements(idx.getShape().slice(batchDims, idx.getRank() - 1 - batchDims));
+  int64_t perBatch = getNumElements(
+      idx.getShape().slice(batchDims, idx.getRank() - 1 - batchDims));
   offsets.resize(tuples);
   for (int64_t t = 0; t < tuples; ++t) {
     int64_t off = (perBatch == 0 ? 0 : t / perBatch) * batchSize;
@@ -182,7 +192,8 @@ llvm::Error computeGatherND(KernelContext &ctx) {
     return err;
   size_t elemSize = getElementSize(data.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(data.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(data.getElementType()));
   Shape shape(idx.getShape().begin(), idx.getShape().end() - 1);
   int64_t k = idx.getDim(idx.getRank() - 1);
   shape.append(data.getShape().begin() + batchDims + k, data.getShape().end());
@@ -197,7 +208,8 @@ llvm::Error computeGatherND(KernelContext &ctx) {
 llvm::Error computeScatterND(KernelContext &ctx) {
   if (llvm::Error err = checkArity(ctx, 3, 3))
     return err;
-  const Tensor &data = *ctx.inputs[0], &idx = *ctx.inputs[1], &upd = *ctx.inputs[2];
+  const Tensor &data = *ctx.inputs[0], &idx = *ctx.inputs[1],
+               &upd = *ctx.inputs[2];
   auto red = getReduction(ctx);
   if (!red)
     return red.takeError();
@@ -227,7 +239,8 @@ llvm::Error computeOneHot(KernelContext &ctx) {
     return axis.takeError();
   size_t elemSize = getElementSize(values.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(values.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(values.getElementType()));
   Shape shape(idx.getShape().begin(), idx.getShape().end());
   shape.insert(shape.begin() + *axis, depth);
   Tensor &out = makeOutput(ctx, 0, values.getElementType(), shape);
@@ -244,7 +257,8 @@ llvm::Error computeOneHot(KernelContext &ctx) {
       double v = idx.getAsDouble(o * inner + i);
       int64_t c = static_cast<int64_t>(v < 0 ? v + depth : v);
       if (c >= 0 && c < depth)
-        std::memcpy(dst + ((o * depth + c) * inner + i) * elemSize, on, elemSize);
+        std::memcpy(dst + ((o * depth + c) * inner + i) * elemSize, on,
+                    elemSize);
     }
   return llvm::Error::success();
 }
@@ -267,7 +281,8 @@ llvm::Error computeCompress(KernelContext &ctx) {
   }
   size_t elemSize = getElementSize(in.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(in.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(in.getElementType()));
   if (cond.getDim(0) > in.getDim(axis))
     return ctx.error("condition is longer than the axis");
   std::vector<int64_t> kept;

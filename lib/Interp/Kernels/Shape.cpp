@@ -124,8 +124,8 @@ llvm::Error computeFlatten(KernelContext &ctx) {
   const Tensor &in = *ctx.inputs[0];
   int64_t rank = in.getRank(), axis = ctx.node.getAttrInt("axis", 1);
   if (axis < -rank || axis > rank)
-    return ctx.error("axis " + llvm::Twine(axis) + " is out of range for rank " +
-                     llvm::Twine(rank));
+    return ctx.error("axis " + llvm::Twine(axis) +
+                     " is out of range for rank " + llvm::Twine(rank));
   if (axis < 0)
     axis += rank;
   llvm::ArrayRef<int64_t> dims = in.getShape();
@@ -191,7 +191,8 @@ llvm::Error computeDropout(KernelContext &ctx) {
   if (ctx.opsetVersion >= 12) {
     const Tensor *training = ctx.getInput(2);
     double ratio = 0.5;
-    if (const Tensor *r = ctx.getInput(1); r && !r->isNull() && r->getNumElements() == 1)
+    if (const Tensor *r = ctx.getInput(1);
+        r && !r->isNull() && r->getNumElements() == 1)
       ratio = r->getAsDouble(0);
     // Training mode draws random masks; only the deterministic ratio 0 case
     // is meaningful for a reference interpreter.
@@ -250,7 +251,8 @@ llvm::Error computeExpand(KernelContext &ctx) {
                      formatShape(*target));
   size_t elemSize = getElementSize(in.getElementType());
   if (elemSize == 0)
-    return ctx.error("unsupported element type " + typeName(in.getElementType()));
+    return ctx.error("unsupported element type " +
+                     typeName(in.getElementType()));
   Tensor &out = makeOutput(ctx, 0, in.getElementType(), *shape);
   StridedPlan plan(*shape, {getBroadcastStrides(in.getShape(), *shape)});
   stridedCopy(plan, elemSize, in.getRawData(), out.getMutableRawData(),
@@ -348,7 +350,8 @@ public:
       value = Tensor::scalar<int64_t>(a.getIntValue());
     else if (attr.name == "value_floats")
       value = Tensor::fromValues<float>(
-          {static_cast<int64_t>(a.getFloatsValue().size())}, a.getFloatsValue());
+          {static_cast<int64_t>(a.getFloatsValue().size())},
+          a.getFloatsValue());
     else if (attr.name == "value_ints")
       value = Tensor::fromValues<int64_t>(
           {static_cast<int64_t>(a.getIntsValue().size())}, a.getIntsValue());

@@ -44,14 +44,13 @@ void copySlabs(const char *src, int64_t srcLen, int64_t srcStart, char *dst,
   if (len == 0 || planeBytes == 0)
     return;
   int64_t bytes = len * planeBytes;
-  parallelFor(threads, outer,
-              std::max<int64_t>(1, kElementwiseGrain * 4 / bytes),
-              [&](int64_t begin, int64_t end) {
-                for (int64_t o = begin; o < end; ++o)
-                  std::memcpy(dst + (o * dstLen + dstStart) * planeBytes,
-                              src + (o * srcLen + srcStart) * planeBytes,
-                              bytes);
-              });
+  parallelFor(
+      threads, outer, std::max<int64_t>(1, kElementwiseGrain * 4 / bytes),
+      [&](int64_t begin, int64_t end) {
+        for (int64_t o = begin; o < end; ++o)
+          std::memcpy(dst + (o * dstLen + dstStart) * planeBytes,
+                      src + (o * srcLen + srcStart) * planeBytes, bytes);
+      });
 }
 
 //===----------------------------------------------------------------------===//

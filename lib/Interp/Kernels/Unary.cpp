@@ -23,9 +23,29 @@ using namespace qlc::interp;
 namespace {
 
 enum class UnaryOp {
-  Floor, Ceil, Round, Sqrt, Exp, Log, Reciprocal, Erf,
-  Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh,
-  Abs, Neg, Sign,
+  Floor,
+  Ceil,
+  Round,
+  Sqrt,
+  Exp,
+  Log,
+  Reciprocal,
+  Erf,
+  Sin,
+  Cos,
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Tanh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Abs,
+  Neg,
+  Sign,
 };
 
 /// Ops defined on integers too.
@@ -33,38 +53,63 @@ bool acceptsIntegers(UnaryOp op) {
   return op == UnaryOp::Abs || op == UnaryOp::Neg || op == UnaryOp::Sign;
 }
 
-template <typename T> void computeFloatOp(UnaryOp op, const Tensor &in, Tensor &out, unsigned threads) {
+template <typename T>
+void computeFloatOp(UnaryOp op, const Tensor &in, Tensor &out,
+                    unsigned threads) {
   auto map = [&](auto fn) { mapUnary<T, T>(in, out, threads, fn); };
   switch (op) {
-  case UnaryOp::Floor: return map([](T x) { return std::floor(x); });
-  case UnaryOp::Ceil: return map([](T x) { return std::ceil(x); });
+  case UnaryOp::Floor:
+    return map([](T x) { return std::floor(x); });
+  case UnaryOp::Ceil:
+    return map([](T x) { return std::ceil(x); });
   // nearbyint rounds half to even in the default rounding mode.
-  case UnaryOp::Round: return map([](T x) { return std::nearbyint(x); });
-  case UnaryOp::Sqrt: return map([](T x) { return std::sqrt(x); });
-  case UnaryOp::Exp: return map([](T x) { return std::exp(x); });
-  case UnaryOp::Log: return map([](T x) { return std::log(x); });
-  case UnaryOp::Reciprocal: return map([](T x) { return T(1) / x; });
-  case UnaryOp::Erf: return map([](T x) { return std::erf(x); });
-  case UnaryOp::Sin: return map([](T x) { return std::sin(x); });
-  case UnaryOp::Cos: return map([](T x) { return std::cos(x); });
-  case UnaryOp::Tan: return map([](T x) { return std::tan(x); });
-  case UnaryOp::Asin: return map([](T x) { return std::asin(x); });
-  case UnaryOp::Acos: return map([](T x) { return std::acos(x); });
-  case UnaryOp::Atan: return map([](T x) { return std::atan(x); });
-  case UnaryOp::Sinh: return map([](T x) { return std::sinh(x); });
-  case UnaryOp::Cosh: return map([](T x) { return std::cosh(x); });
-  case UnaryOp::Tanh: return map([](T x) { return std::tanh(x); });
-  case UnaryOp::Asinh: return map([](T x) { return std::asinh(x); });
-  case UnaryOp::Acosh: return map([](T x) { return std::acosh(x); });
-  case UnaryOp::Atanh: return map([](T x) { return std::atanh(x); });
-  case UnaryOp::Abs: return map([](T x) { return std::fabs(x); });
-  case UnaryOp::Neg: return map([](T x) { return -x; });
+  case UnaryOp::Round:
+    return map([](T x) { return std::nearbyint(x); });
+  case UnaryOp::Sqrt:
+    return map([](T x) { return std::sqrt(x); });
+  case UnaryOp::Exp:
+    return map([](T x) { return std::exp(x); });
+  case UnaryOp::Log:
+    return map([](T x) { return std::log(x); });
+  case UnaryOp::Reciprocal:
+    return map([](T x) { return T(1) / x; });
+  case UnaryOp::Erf:
+    return map([](T x) { return std::erf(x); });
+  case UnaryOp::Sin:
+    return map([](T x) { return std::sin(x); });
+  case UnaryOp::Cos:
+    return map([](T x) { return std::cos(x); });
+  case UnaryOp::Tan:
+    return map([](T x) { return std::tan(x); });
+  case UnaryOp::Asin:
+    return map([](T x) { return std::asin(x); });
+  case UnaryOp::Acos:
+    return map([](T x) { return std::acos(x); });
+  case UnaryOp::Atan:
+    return map([](T x) { return std::atan(x); });
+  case UnaryOp::Sinh:
+    return map([](T x) { return std::sinh(x); });
+  case UnaryOp::Cosh:
+    return map([](T x) { return std::cosh(x); });
+  case UnaryOp::Tanh:
+    return map([](T x) { return std::tanh(x); });
+  case UnaryOp::Asinh:
+    return map([](T x) { return std::asinh(x); });
+  case UnaryOp::Acosh:
+    return map([](T x) { return std::acosh(x); });
+  case UnaryOp::Atanh:
+    return map([](T x) { return std::atanh(x); });
+  case UnaryOp::Abs:
+    return map([](T x) { return std::fabs(x); });
+  case UnaryOp::Neg:
+    return map([](T x) { return -x; });
   case UnaryOp::Sign:
     return map([](T x) { return x > 0 ? T(1) : x < 0 ? T(-1) : x; });
   }
 }
 
-template <typename T> void computeIntOp(UnaryOp op, const Tensor &in, Tensor &out, unsigned threads) {
+template <typename T>
+void computeIntOp(UnaryOp op, const Tensor &in, Tensor &out, unsigned threads) {
   auto map = [&](auto fn) { mapUnary<T, T>(in, out, threads, fn); };
   switch (op) {
   case UnaryOp::Abs:
@@ -75,7 +120,9 @@ template <typename T> void computeIntOp(UnaryOp op, const Tensor &in, Tensor &ou
   case UnaryOp::Neg:
     return map([](T x) { return wrapNeg(x); });
   case UnaryOp::Sign:
-    return map([](T x) { return x > 0 ? T(1) : x == 0 ? T(0) : wrapNeg(T(1)); });
+    return map([](T x) {
+      return x > 0 ? T(1) : x == 0 ? T(0) : wrapNeg(T(1));
+    });
   default:
     return;
   }

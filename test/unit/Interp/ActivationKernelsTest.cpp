@@ -22,29 +22,37 @@ namespace {
 
 TEST(ActivationKernels, ReluOnFloatAndInt) {
   expectTensor<float>(runOk({"Relu", {f32({3}, {-1, 0, 2})}}), {3}, {0, 0, 2});
-  expectTensor<int8_t>(runOk({"Relu", {make<int8_t>({3}, {-128, 0, 127})}}), {3},
-                       {0, 0, 127});
+  expectTensor<int8_t>(runOk({"Relu", {make<int8_t>({3}, {-128, 0, 127})}}),
+                       {3}, {0, 0, 127});
 }
 
 TEST(ActivationKernels, LeakyReluDefaultAlpha) {
   expectNear(runOk({"LeakyRelu", {f32({2}, {-10, 3})}}), {2}, {-0.1f, 3});
-  expectNear(runOk({"LeakyRelu", {f32({1}, {-10})}, {attrFloat("alpha", 0.5f)}}),
-             {1}, {-5});
+  expectNear(
+      runOk({"LeakyRelu", {f32({1}, {-10})}, {attrFloat("alpha", 0.5f)}}), {1},
+      {-5});
 }
 
 TEST(ActivationKernels, PReluBroadcastsSlope) {
-  Tensor out = runOk({"PRelu", {f32({2, 3}, {-1, -1, -1, 1, -2, -3}),
-                                f32({3}, {0.1f, 0.2f, 0.3f})}});
+  Tensor out = runOk(
+      {"PRelu",
+       {f32({2, 3}, {-1, -1, -1, 1, -2, -3}), f32({3}, {0.1f, 0.2f, 0.3f})}});
   expectNear(out, {2, 3}, {-0.1f, -0.2f, -0.3f, 1, -0.4f, -0.9f});
-  Tensor chan = runOk({"PRelu", {f32({1, 2, 2}, {-1, -1, -1, 2}), f32({2, 1}, {0.5f, 2})}});
+  Tensor chan = runOk(
+      {"PRelu", {f32({1, 2, 2}, {-1, -1, -1, 2}), f32({2, 1}, {0.5f, 2})}});
   expectNear(chan, {1, 2, 2}, {-0.5f, -0.5f, -2, 2});
-  std::string msg = runError({"PRelu", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 1})}});
-  EXPECT_EQ(msg, "'n' (PRelu): slope shape [2] does not broadcast to input shape [2, 3]");
+  std::string msg =
+      runError({"PRelu", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 1})}});
+  EXPECT_EQ(
+      msg,
+      "'n' (PRelu): slope shape [2] does not broadcast to input shape [2, 3]");
 }
 
 TEST(ActivationKernels, ClipOpset6UsesAttributes) {
-  Tensor out = runOk({"Clip", {f32({4}, {-5, -0.5f, 0.5f, 5})},
-                      {attrFloat("min", -1), attrFloat("max", 1)}, /*opset=*/6});
+  Tensor out = runOk({"Clip",
+                      {f32({4}, {-5, -0.5f, 0.5f, 5})},
+                      {attrFloat("min", -1), attrFloat("max", 1)},
+                      /*opset=*/6});
   expectTensor<float>(out, {4}, {-1, -0.5f, 0.5f, 1});
   // Without attributes nothing is clipped.
   Tensor none = runOk({"Clip", {f32({2}, {-1e30f, 1e30f})}, {}, 6});
@@ -52,20 +60,24 @@ TEST(ActivationKernels, ClipOpset6UsesAttributes) {
 }
 
 TEST(ActivationKernels, ClipOnIntegersIsExact) {
-  Tensor out = runOk({"Clip", {make<int8_t>({5}, {-128, -5, 0, 5, 127}),
-                               make<int8_t>({}, {-3}), make<int8_t>({}, {4})}});
+  Tensor out = runOk({"Clip",
+                      {make<int8_t>({5}, {-128, -5, 0, 5, 127}),
+                       make<int8_t>({}, {-3}), make<int8_t>({}, {4})}});
   expectTensor<int8_t>(out, {5}, {-3, -3, 0, 4, 4});
   // Only max: min is an omitted optional input.
-  Tensor onlyMax = runOk({"Clip", {i32({2}, {-10, 10}), Tensor(), i32({}, {5})}});
+  Tensor onlyMax =
+      runOk({"Clip", {i32({2}, {-10, 10}), Tensor(), i32({}, {5})}});
   expectTensor<int32_t>(onlyMax, {2}, {-10, 5});
   uint64_t big = (uint64_t(1) << 63) + 5;
-  Tensor u = runOk({"Clip", {make<uint64_t>({2}, {big, 7}), Tensor(),
-                             make<uint64_t>({}, {big - 4})}});
+  Tensor u = runOk({"Clip",
+                    {make<uint64_t>({2}, {big, 7}), Tensor(),
+                     make<uint64_t>({}, {big - 4})}});
   expectTensor<uint64_t>(u, {2}, {big - 4, 7});
 }
 
 TEST(ActivationKernels, ClipMinAboveMaxGivesMax) {
-  Tensor out = runOk({"Clip", {f32({3}, {0, 5, 10}), f32({}, {6}), f32({}, {2})}});
+  Tensor out =
+      runOk({"Clip", {f32({3}, {0, 5, 10}), f32({}, {6}), f32({}, {2})}});
   expectTensor<float>(out, {3}, {2, 2, 2});
 }
 
@@ -85,7 +97,8 @@ TEST(ActivationKernels, SigmoidAndSoftplusDoNotOverflow) {
 }
 
 TEST(ActivationKernels, HardSigmoidAndHardSwish) {
-  expectNear(runOk({"HardSigmoid", {f32({3}, {-5, 0, 1})}}), {3}, {0, 0.5f, 0.7f});
+  expectNear(runOk({"HardSigmoid", {f32({3}, {-5, 0, 1})}}), {3},
+             {0, 0.5f, 0.7f});
   expectNear(runOk({"HardSwish", {f32({4}, {-4, 0, 1, 4})}}), {4},
              {0, 0, 0.6666667f, 4});
 }
@@ -93,7 +106,8 @@ TEST(ActivationKernels, HardSigmoidAndHardSwish) {
 TEST(ActivationKernels, EluSeluCelu) {
   expectNear(runOk({"Elu", {f32({2}, {-1, 2})}, {attrFloat("alpha", 2)}}), {2},
              {-1.2642411f, 2});
-  expectNear(runOk({"Selu", {f32({2}, {-1, 1})}}), {2}, {-1.1113307f, 1.0507010f});
+  expectNear(runOk({"Selu", {f32({2}, {-1, 1})}}), {2},
+             {-1.1113307f, 1.0507010f});
   expectNear(runOk({"Celu", {f32({2}, {-1, 1})}}), {2}, {-0.6321206f, 1});
 }
 
@@ -112,18 +126,21 @@ TEST(SoftmaxKernels, Opset11FlattensFromAxis) {
   expectNear(out, {2, 2, 2}, want);
   // axis 2: rows of 2.
   Tensor last = runOk({"Softmax", {iota3d()}, {attrInt("axis", 2)}, 11});
-  expectNear(last, {2, 2, 2}, {0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f,
-                               0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f});
+  expectNear(last, {2, 2, 2},
+             {0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f, 0.2689414f,
+              0.7310586f, 0.2689414f, 0.7310586f});
 }
 
 TEST(SoftmaxKernels, Opset13NormalisesOneAxis) {
   Tensor last = runOk({"Softmax", {iota3d()}, {}, /*opset=*/13});
-  expectNear(last, {2, 2, 2}, {0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f,
-                               0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f});
+  expectNear(last, {2, 2, 2},
+             {0.2689414f, 0.7310586f, 0.2689414f, 0.7310586f, 0.2689414f,
+              0.7310586f, 0.2689414f, 0.7310586f});
   // axis 1 pairs x[i,0,k] with x[i,1,k], which differ by 2.
   Tensor mid = runOk({"Softmax", {iota3d()}, {attrInt("axis", 1)}, 13});
-  expectNear(mid, {2, 2, 2}, {0.1192029f, 0.1192029f, 0.8807971f, 0.8807971f,
-                              0.1192029f, 0.1192029f, 0.8807971f, 0.8807971f});
+  expectNear(mid, {2, 2, 2},
+             {0.1192029f, 0.1192029f, 0.8807971f, 0.8807971f, 0.1192029f,
+              0.1192029f, 0.8807971f, 0.8807971f});
 }
 
 TEST(SoftmaxKernels, LargeValuesAreStable) {

@@ -22,7 +22,8 @@ using namespace qlc::test;
 namespace {
 
 TEST(ElementwiseKernels, AddBroadcastsTrailingVector) {
-  Tensor out = runOk({"Add", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})}});
+  Tensor out =
+      runOk({"Add", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, {10, 20, 30})}});
   expectTensor<float>(out, {2, 3}, {11, 22, 33, 14, 25, 36});
 }
 
@@ -46,21 +47,24 @@ TEST(ElementwiseKernels, BroadcastOfEmptyDimensions) {
 }
 
 TEST(ElementwiseKernels, IncompatibleShapesAreAnError) {
-  std::string msg = runError({"Add", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 2})}});
+  std::string msg =
+      runError({"Add", {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 2})}});
   EXPECT_EQ(msg, "'n' (Add): cannot broadcast shapes [2, 3] [2]");
   msg = runError({"Add", {f32({1}, {1}), i64({1}, {1})}});
   EXPECT_EQ(msg, "'n' (Add): input 1 has element type int64, expected float");
 }
 
 TEST(ElementwiseKernels, IntegerDivTruncatesTowardZero) {
-  Tensor out = runOk({"Div", {i32({6}, {7, -7, 7, -7, 5, INT32_MIN}),
-                              i32({6}, {2, 2, -2, -2, 0, -1})}});
+  Tensor out = runOk({"Div",
+                      {i32({6}, {7, -7, 7, -7, 5, INT32_MIN}),
+                       i32({6}, {2, 2, -2, -2, 0, -1})}});
   // x / 0 is defined as 0 and INT_MIN / -1 wraps to INT_MIN.
   expectTensor<int32_t>(out, {6}, {3, -3, -3, 3, 0, INT32_MIN});
 }
 
 TEST(ElementwiseKernels, IntegerModFollowsTheDivisorSign) {
-  Tensor out = runOk({"Mod", {i32({5}, {7, -7, 7, -7, 3}), i32({5}, {3, 3, -3, -3, 0})}});
+  Tensor out = runOk(
+      {"Mod", {i32({5}, {7, -7, 7, -7, 3}), i32({5}, {3, 3, -3, -3, 0})}});
   expectTensor<int32_t>(out, {5}, {1, 2, -2, -1, 0});
 }
 
@@ -72,7 +76,8 @@ TEST(ElementwiseKernels, IntegerFModFollowsTheDividendSign) {
 }
 
 TEST(ElementwiseKernels, FloatModNeedsFMod) {
-  Tensor out = runOk({"Mod", {f32({2}, {-7.5f, 7.5f}), f32({2}, {2, -2})},
+  Tensor out = runOk({"Mod",
+                      {f32({2}, {-7.5f, 7.5f}), f32({2}, {2, -2})},
                       {attrInt("fmod", 1)}});
   expectTensor<float>(out, {2}, {-1.5f, 1.5f});
   std::string msg = runError({"Mod", {f32({1}, {1}), f32({1}, {2})}});
@@ -80,19 +85,23 @@ TEST(ElementwiseKernels, FloatModNeedsFMod) {
 }
 
 TEST(ElementwiseKernels, IntegerArithmeticWrapsAround) {
-  Tensor a = runOk({"Add", {make<int8_t>({2}, {127, -128}), make<int8_t>({2}, {1, -1})}});
+  Tensor a = runOk(
+      {"Add", {make<int8_t>({2}, {127, -128}), make<int8_t>({2}, {1, -1})}});
   expectTensor<int8_t>(a, {2}, {-128, 127});
-  Tensor b = runOk({"Add", {make<uint8_t>({1}, {200}), make<uint8_t>({1}, {100})}});
+  Tensor b =
+      runOk({"Add", {make<uint8_t>({1}, {200}), make<uint8_t>({1}, {100})}});
   expectTensor<uint8_t>(b, {1}, {44});
   // 65535^2 = 2^32 - 2^17 + 1, which is 1 modulo 2^16.
-  Tensor c = runOk({"Mul", {make<uint16_t>({1}, {65535}), make<uint16_t>({1}, {65535})}});
+  Tensor c = runOk(
+      {"Mul", {make<uint16_t>({1}, {65535}), make<uint16_t>({1}, {65535})}});
   expectTensor<uint16_t>(c, {1}, {1});
   Tensor d = runOk({"Mul", {i64({1}, {INT64_MAX}), i64({1}, {2})}});
   expectTensor<int64_t>(d, {1}, {-2});
 }
 
 TEST(ElementwiseKernels, PowWithIntegerAndMixedTypes) {
-  Tensor a = runOk({"Pow", {i32({4}, {2, 3, -2, 2}), i32({4}, {10, 0, 3, -1})}});
+  Tensor a =
+      runOk({"Pow", {i32({4}, {2, 3, -2, 2}), i32({4}, {10, 0, 3, -1})}});
   expectTensor<int32_t>(a, {4}, {1024, 1, -8, 0});
   Tensor b = runOk({"Pow", {f32({2}, {2, 4}), i64({2}, {3, -1})}});
   expectTensor<float>(b, {2}, {8, 0.25f});
@@ -101,7 +110,8 @@ TEST(ElementwiseKernels, PowWithIntegerAndMixedTypes) {
 }
 
 TEST(ElementwiseKernels, VariadicMaxBroadcastsAllInputs) {
-  Tensor out = runOk({"Max", {f32({2}, {1, 5}), f32({2, 1}, {3, 0}), f32({}, {2})}});
+  Tensor out =
+      runOk({"Max", {f32({2}, {1, 5}), f32({2, 1}, {3, 0}), f32({}, {2})}});
   expectTensor<float>(out, {2, 2}, {3, 5, 2, 5});
   Tensor one = runOk({"Min", {i32({3}, {4, -1, 2})}});
   expectTensor<int32_t>(one, {3}, {4, -1, 2});
@@ -115,10 +125,12 @@ TEST(ElementwiseKernels, MaxAndMinPropagateNaN) {
 }
 
 TEST(ElementwiseKernels, SumAndMean) {
-  Tensor s = runOk({"Sum", {make<uint8_t>({2}, {250, 1}), make<uint8_t>({2}, {10, 2}),
-                            make<uint8_t>({1}, {1})}});
+  Tensor s = runOk({"Sum",
+                    {make<uint8_t>({2}, {250, 1}), make<uint8_t>({2}, {10, 2}),
+                     make<uint8_t>({1}, {1})}});
   expectTensor<uint8_t>(s, {2}, {5, 4});
-  Tensor m = runOk({"Mean", {f32({2}, {1, 2}), f32({2}, {3, 4}), f32({1}, {5})}});
+  Tensor m =
+      runOk({"Mean", {f32({2}, {1, 2}), f32({2}, {3, 4}), f32({1}, {5})}});
   expectTensor<float>(m, {2}, {3, 11.0f / 3});
   std::string msg = runError({"Mean", {i32({1}, {1}), i32({1}, {2})}});
   EXPECT_EQ(msg, "'n' (Mean): Mean requires floating-point inputs");
@@ -165,16 +177,24 @@ TEST(ElementwiseKernels, ThreadsGiveIdenticalResults) {
 }
 
 TEST(ElementwiseKernels, BitShift) {
-  Tensor l = runOk({"BitShift", {make<uint8_t>({3}, {1, 2, 255}), make<uint8_t>({3}, {1, 7, 1})},
-                    {attrString("direction", "LEFT")}});
+  Tensor l =
+      runOk({"BitShift",
+             {make<uint8_t>({3}, {1, 2, 255}), make<uint8_t>({3}, {1, 7, 1})},
+             {attrString("direction", "LEFT")}});
   expectTensor<uint8_t>(l, {3}, {2, 0, 254});
-  Tensor r = runOk({"BitShift", {make<uint32_t>({2}, {16, 1}), make<uint32_t>({2}, {4, 40})},
-                    {attrString("direction", "RIGHT")}});
+  Tensor r =
+      runOk({"BitShift",
+             {make<uint32_t>({2}, {16, 1}), make<uint32_t>({2}, {4, 40})},
+             {attrString("direction", "RIGHT")}});
   expectTensor<uint32_t>(r, {2}, {1, 0});
-  std::string msg = runError({"BitShift", {i32({1}, {1}), i32({1}, {1})},
+  std::string msg = runError({"BitShift",
+                              {i32({1}, {1}), i32({1}, {1})},
                               {attrString("direction", "LEFT")}});
-  EXPECT_EQ(msg, "'n' (BitShift): BitShift requires an unsigned integer type, got int32");
-  msg = runError({"BitShift", {make<uint8_t>({1}, {1}), make<uint8_t>({1}, {1})},
+  EXPECT_EQ(
+      msg,
+      "'n' (BitShift): BitShift requires an unsigned integer type, got int32");
+  msg = runError({"BitShift",
+                  {make<uint8_t>({1}, {1}), make<uint8_t>({1}, {1})},
                   {attrString("direction", "UP")}});
   EXPECT_EQ(msg, "'n' (BitShift): direction must be LEFT or RIGHT, got 'UP'");
 }
@@ -187,7 +207,8 @@ TEST(LogicalKernels, Int64ComparisonsAreExact) {
   int64_t big = int64_t(1) << 53;
   Tensor gt = runOk({"Greater", {i64({2}, {big + 1, 3}), i64({2}, {big, 3})}});
   expectTensor<bool>(gt, {2}, {true, false});
-  Tensor ge = runOk({"GreaterOrEqual", {i64({2}, {big + 1, 3}), i64({1}, {3})}});
+  Tensor ge =
+      runOk({"GreaterOrEqual", {i64({2}, {big + 1, 3}), i64({1}, {3})}});
   expectTensor<bool>(ge, {2}, {true, true});
   Tensor eq = runOk({"Equal", {i64({2}, {big + 1, 3}), i64({2}, {big, 3})}});
   expectTensor<bool>(eq, {2}, {false, true});
@@ -209,15 +230,19 @@ TEST(LogicalKernels, BooleanOps) {
   expectTensor<bool>(runOk({"Xor", {a, b}}), {4}, {false, true, true, false});
   expectTensor<bool>(runOk({"Not", {a}}), {4}, {true, true, false, false});
   expectTensor<bool>(runOk({"Equal", {a, b}}), {4}, {true, false, false, true});
-  EXPECT_EQ(runError({"And", {a, i32({1}, {1})}}), "'n' (And): inputs must be bool");
+  EXPECT_EQ(runError({"And", {a, i32({1}, {1})}}),
+            "'n' (And): inputs must be bool");
 }
 
 TEST(LogicalKernels, WhereBroadcastsThreeWays) {
-  Tensor out = runOk({"Where", {make<bool>({2, 1}, {true, false}),
-                                i64({3}, {1, 2, 3}), i64({}, {0})}});
+  Tensor out = runOk(
+      {"Where",
+       {make<bool>({2, 1}, {true, false}), i64({3}, {1, 2, 3}), i64({}, {0})}});
   expectTensor<int64_t>(out, {2, 3}, {1, 2, 3, 0, 0, 0});
-  std::string msg = runError({"Where", {make<bool>({1}, {true}), i64({1}, {1}), f32({1}, {1})}});
-  EXPECT_EQ(msg, "'n' (Where): X and Y have different element types int64 and float");
+  std::string msg = runError(
+      {"Where", {make<bool>({1}, {true}), i64({1}, {1}), f32({1}, {1})}});
+  EXPECT_EQ(
+      msg, "'n' (Where): X and Y have different element types int64 and float");
 }
 
 //===----------------------------------------------------------------------===//
@@ -225,7 +250,8 @@ TEST(LogicalKernels, WhereBroadcastsThreeWays) {
 //===----------------------------------------------------------------------===//
 
 TEST(UnaryKernels, RoundHalfToEven) {
-  Tensor out = runOk({"Round", {f32({7}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, -2.6f})}});
+  Tensor out = runOk(
+      {"Round", {f32({7}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, -2.6f})}});
   expectTensor<float>(out, {7}, {0, 2, 2, -0.0f, -2, 2, -3});
 }
 
@@ -256,8 +282,8 @@ TEST(UnaryKernels, IsNaNAndIsInf) {
   Tensor x = f32({4}, {inf, -inf, NAN, 1});
   expectTensor<bool>(runOk({"IsNaN", {x}}), {4}, {false, false, true, false});
   expectTensor<bool>(runOk({"IsInf", {x}}), {4}, {true, true, false, false});
-  expectTensor<bool>(runOk({"IsInf", {x}, {attrInt("detect_negative", 0)}}), {4},
-                     {true, false, false, false});
+  expectTensor<bool>(runOk({"IsInf", {x}, {attrInt("detect_negative", 0)}}),
+                     {4}, {true, false, false, false});
 }
 
 } // namespace

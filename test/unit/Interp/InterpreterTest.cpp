@@ -33,12 +33,17 @@ struct ChainModel {
   ChainModel() {
     model.setOpsetVersion("", 13);
     Graph &g = model.getGraph();
-    x = g.addInput("x", TensorType(ElementType::Float, {Dim::symbolic("N"), Dim::known(2)}));
-    Value *a = g.createNode("Relu", {x}, std::vector<std::string>{"a"})->getResult(0);
-    Value *b = g.createNode("Neg", {a}, std::vector<std::string>{"b"})->getResult(0);
-    Value *c = g.createNode("Abs", {b}, std::vector<std::string>{"c"})->getResult(0);
+    x = g.addInput("x", TensorType(ElementType::Float,
+                                   {Dim::symbolic("N"), Dim::known(2)}));
+    Value *a =
+        g.createNode("Relu", {x}, std::vector<std::string>{"a"})->getResult(0);
+    Value *b =
+        g.createNode("Neg", {a}, std::vector<std::string>{"b"})->getResult(0);
+    Value *c =
+        g.createNode("Abs", {b}, std::vector<std::string>{"c"})->getResult(0);
     Value *w = g.addInitializer("w", weight);
-    Value *d = g.createNode("Add", {c, w}, std::vector<std::string>{"d"})->getResult(0);
+    Value *d = g.createNode("Add", {c, w}, std::vector<std::string>{"d"})
+                   ->getResult(0);
     g.addOutput(c);
     g.addOutput(d);
   }
@@ -81,9 +86,12 @@ TEST(Interpreter, SymbolicDimensionsBindConsistently) {
   Model model;
   model.setOpsetVersion("", 13);
   Graph &g = model.getGraph();
-  Value *a = g.addInput("a", TensorType(ElementType::Float, {Dim::symbolic("N")}));
-  Value *b = g.addInput("b", TensorType(ElementType::Float, {Dim::symbolic("N")}));
-  g.addOutput(g.createNode("Add", {a, b}, std::vector<std::string>{"s"})->getResult(0));
+  Value *a =
+      g.addInput("a", TensorType(ElementType::Float, {Dim::symbolic("N")}));
+  Value *b =
+      g.addInput("b", TensorType(ElementType::Float, {Dim::symbolic("N")}));
+  g.addOutput(
+      g.createNode("Add", {a, b}, std::vector<std::string>{"s"})->getResult(0));
   Interpreter interp(model, {}, &getLightRegistry());
   auto out = interp.run({{"a", f32({2}, {1, 2})}, {"b", f32({3}, {1, 2, 3})}});
   ASSERT_FALSE(bool(out));
@@ -101,7 +109,8 @@ TEST(Interpreter, UnsupportedOpNamesTheNode) {
   g.addOutput(n->getResult(0));
   Interpreter interp(model, {}, &getLightRegistry());
   llvm::Error err = interp.prepare();
-  EXPECT_EQ(llvm::toString(std::move(err)), "'fancy' (FancyOp): unsupported op (opset 13)");
+  EXPECT_EQ(llvm::toString(std::move(err)),
+            "'fancy' (FancyOp): unsupported op (opset 13)");
   // HardSwish exists from opset 14 only.
   Model model2;
   model2.setOpsetVersion("", 13);
@@ -111,7 +120,8 @@ TEST(Interpreter, UnsupportedOpNamesTheNode) {
   hs->setName("hs");
   g2.addOutput(hs->getResult(0));
   Interpreter interp2(model2, {}, &getLightRegistry());
-  EXPECT_EQ(llvm::toString(interp2.prepare()), "'hs' (HardSwish): unsupported op (opset 13)");
+  EXPECT_EQ(llvm::toString(interp2.prepare()),
+            "'hs' (HardSwish): unsupported op (opset 13)");
   model2.setOpsetVersion("", 14);
   Interpreter interp3(model2, {}, &getLightRegistry());
   EXPECT_FALSE(bool(interp3.prepare()));
@@ -141,8 +151,8 @@ TEST(Interpreter, ReleasesIntermediatesAfterTheirLastUse) {
   EXPECT_TRUE(obs.aliveAt["b"]["a"]);  // a is read by Neg, which made b
   EXPECT_FALSE(obs.aliveAt["c"]["a"]); // ... and released right after
   EXPECT_FALSE(obs.aliveAt["d"]["b"]);
-  EXPECT_TRUE(obs.aliveAt["d"]["c"]);  // c is a graph output
-  EXPECT_TRUE(obs.aliveAt["d"]["x"]);  // the caller owns the input
+  EXPECT_TRUE(obs.aliveAt["d"]["c"]); // c is a graph output
+  EXPECT_TRUE(obs.aliveAt["d"]["x"]); // the caller owns the input
   EXPECT_TRUE(obs.storage["a"].expired());
   EXPECT_FALSE(obs.storage["c"].expired());
 }
@@ -167,7 +177,8 @@ TEST(Interpreter, InitializersAreNotCopied) {
   Graph &g = model.getGraph();
   Tensor w = f32({3}, {1, 2, 3});
   Value *wv = g.addInitializer("w", w);
-  g.addOutput(g.createNode("Identity", {wv}, std::vector<std::string>{"y"})->getResult(0));
+  g.addOutput(g.createNode("Identity", {wv}, std::vector<std::string>{"y"})
+                  ->getResult(0));
   Interpreter interp(model, {}, &getLightRegistry());
   auto out = interp.run({});
   ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
@@ -180,8 +191,10 @@ TEST(Interpreter, UnusedResultsAndOmittedOptionalInputs) {
   Graph &g = model.getGraph();
   Value *x = g.addInput("x", TensorType(ElementType::Float, {4}));
   Node *split = g.createNode("Split", {x}, std::vector<std::string>{"p", "q"});
-  Node *clip = g.createNode("Clip", {split->getResult(0), nullptr, g.addInitializer("hi", f32({}, {1}))},
-                            std::vector<std::string>{"r"});
+  Node *clip = g.createNode(
+      "Clip",
+      {split->getResult(0), nullptr, g.addInitializer("hi", f32({}, {1}))},
+      std::vector<std::string>{"r"});
   g.addOutput(clip->getResult(0));
   Interpreter interp(model, {}, &getLightRegistry());
   LivenessObserver obs;
@@ -203,7 +216,8 @@ TEST(Interpreter, KernelErrorsPropagate) {
   Interpreter interp(model, {}, &getLightRegistry());
   auto out = interp.run({{"x", f32({2}, {1, 2})}, {"s", i64({1}, {3})}});
   ASSERT_FALSE(bool(out));
-  EXPECT_EQ(llvm::toString(out.takeError()), "'r' (Reshape): cannot reshape [2] to [3]");
+  EXPECT_EQ(llvm::toString(out.takeError()),
+            "'r' (Reshape): cannot reshape [2] to [3]");
 }
 
 //===----------------------------------------------------------------------===//
@@ -228,11 +242,13 @@ TEST(KernelRegistry, PicksTheNewestVersionNotAboveTheOpset) {
   EXPECT_TRUE(r.isSupported("ai.onnx", "Op", 20));
   EXPECT_FALSE(r.isSupported("", "Custom", 1));
   EXPECT_EQ(r.listOps(), (std::vector<std::string>{"Op", "com.qlc.Custom"}));
-  for (auto [opset, expected] : {std::pair<int64_t, int64_t>{12, 1}, {13, 13}, {17, 13}}) {
+  for (auto [opset, expected] :
+       {std::pair<int64_t, int64_t>{12, 1}, {13, 13}, {17, 13}}) {
     Model model;
     model.setOpsetVersion("", opset);
     Graph &g = model.getGraph();
-    g.addOutput(g.createNode("Op", {}, std::vector<std::string>{"y"})->getResult(0));
+    g.addOutput(
+        g.createNode("Op", {}, std::vector<std::string>{"y"})->getResult(0));
     Interpreter interp(model, {}, &r);
     auto out = interp.run({});
     ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
@@ -242,8 +258,8 @@ TEST(KernelRegistry, PicksTheNewestVersionNotAboveTheOpset) {
 
 TEST(KernelRegistry, DefaultRegistryHasTheLightOps) {
   const KernelRegistry &r = KernelRegistry::getDefault();
-  for (const char *op : {"Add", "Softmax", "Reshape", "ReduceMean", "Slice", "Resize",
-                         "Cast", "Where", "Gather", "Pad", "Clip"})
+  for (const char *op : {"Add", "Softmax", "Reshape", "ReduceMean", "Slice",
+                         "Resize", "Cast", "Where", "Gather", "Pad", "Clip"})
     EXPECT_TRUE(r.isSupported("", op, 13)) << op;
   EXPECT_FALSE(r.isSupported("", "Resize", 9));
 }

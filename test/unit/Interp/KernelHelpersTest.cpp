@@ -17,17 +17,22 @@ using namespace qlc::interp;
 
 namespace {
 
-std::vector<int64_t> vec(llvm::ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
+std::vector<int64_t> vec(llvm::ArrayRef<int64_t> a) {
+  return {a.begin(), a.end()};
+}
 
 TEST(BroadcastHelpers, Shapes) {
-  EXPECT_EQ(vec(*broadcastShapes({2, 1, 3}, {4, 1})), (std::vector<int64_t>{2, 4, 3}));
+  EXPECT_EQ(vec(*broadcastShapes({2, 1, 3}, {4, 1})),
+            (std::vector<int64_t>{2, 4, 3}));
   EXPECT_EQ(vec(*broadcastShapes({}, {3})), (std::vector<int64_t>{3}));
-  EXPECT_EQ(vec(*broadcastShapes({0, 3}, {1, 3})), (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(vec(*broadcastShapes({0, 3}, {1, 3})),
+            (std::vector<int64_t>{0, 3}));
   EXPECT_FALSE(broadcastShapes({0}, {2}).hasValue());
   EXPECT_FALSE(broadcastShapes({2, 3}, {2}).hasValue());
   EXPECT_TRUE(isBroadcastableTo({3, 1}, {2, 3, 4}));
   EXPECT_FALSE(isBroadcastableTo({2, 3, 4}, {3, 4}));
-  EXPECT_EQ(vec(getBroadcastStrides({3, 1}, {2, 3, 4})), (std::vector<int64_t>{0, 1, 0}));
+  EXPECT_EQ(vec(getBroadcastStrides({3, 1}, {2, 3, 4})),
+            (std::vector<int64_t>{0, 1, 0}));
 }
 
 TEST(StridedPlan, CoalescesContiguousAndDropsUnitDims) {
@@ -35,7 +40,8 @@ TEST(StridedPlan, CoalescesContiguousAndDropsUnitDims) {
   StridedPlan same = StridedPlan::broadcast({2, 3, 4}, {{2, 3, 4}, {2, 3, 4}});
   EXPECT_EQ(vec(same.getDims()), (std::vector<int64_t>{24}));
   // NCHW + C11: rows of H*W with the bias constant along a row.
-  StridedPlan bias = StridedPlan::broadcast({2, 3, 4, 5}, {{2, 3, 4, 5}, {3, 1, 1}});
+  StridedPlan bias =
+      StridedPlan::broadcast({2, 3, 4, 5}, {{2, 3, 4, 5}, {3, 1, 1}});
   EXPECT_EQ(vec(bias.getDims()), (std::vector<int64_t>{2, 3, 20}));
   EXPECT_EQ(vec(bias.getStrides(1)), (std::vector<int64_t>{0, 1, 0}));
   EXPECT_EQ(bias.getInnerStride(0), 1);
@@ -50,12 +56,13 @@ TEST(StridedPlan, RunsCoverAnyRangeWithCorrectOffsets) {
   for (int64_t begin = 0; begin < 12; ++begin)
     for (int64_t end = begin; end <= 12; ++end) {
       std::vector<int64_t> seen;
-      plan.forEachRun(begin, end, [&](int64_t o, const int64_t *offs, int64_t n) {
-        for (int64_t k = 0; k < n; ++k) {
-          EXPECT_EQ(o + k, begin + static_cast<int64_t>(seen.size()));
-          seen.push_back(offs[0] + k * plan.getInnerStride(0));
-        }
-      });
+      plan.forEachRun(
+          begin, end, [&](int64_t o, const int64_t *offs, int64_t n) {
+            for (int64_t k = 0; k < n; ++k) {
+              EXPECT_EQ(o + k, begin + static_cast<int64_t>(seen.size()));
+              seen.push_back(offs[0] + k * plan.getInnerStride(0));
+            }
+          });
       ASSERT_EQ(static_cast<int64_t>(seen.size()), end - begin);
       for (int64_t p = begin; p < end; ++p)
         EXPECT_EQ(seen[p - begin], (p % 4) * 3 + p / 4) << "position " << p;

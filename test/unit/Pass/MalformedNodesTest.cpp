@@ -40,8 +40,8 @@ std::unique_ptr<Model> makeMalformedModel() {
       g.createNode("Conv", {x}, "conv"),
       g.createNode("Gemm", {x, nullptr}, "gemm"),
   };
-  Node *bn = g.createNode("BatchNormalization",
-                          {nodes[11]->getResult(0), w, w}, "bn");
+  Node *bn =
+      g.createNode("BatchNormalization", {nodes[11]->getResult(0), w, w}, "bn");
   Node *bn2 = g.createNode("BatchNormalization",
                            {nodes[12]->getResult(0), w, nullptr, w, w}, "bn2");
   nodes.push_back(bn);
