@@ -9,7 +9,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ pkg-config
   llvm-14-dev llvm-14-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
-  nlohmann-json3-dev libgtest-dev zlib1g-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev
   libdnnl-dev libeigen3-dev libopenblas-dev
   # tests
   python3 libonnx-testdata

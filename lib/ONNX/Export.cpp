@@ -109,10 +109,11 @@ static llvm::Error exportGraph(const Graph &graph, int64_t irVersion,
   }
   if (!options.valueInfo)
     return llvm::Error::success();
+  // Named results with a known type (or a doc string to keep).
   for (const Node &node : graph.getNodes())
     for (Value *r : node.getResults())
       if (!r->getName().empty() && !r->isGraphOutput() &&
-          !r->getType().isUndefined())
+          (!r->getType().isUndefined() || !r->docString.empty()))
         addValueInfo(*r, *g.add_value_info(), r->getType());
   return llvm::Error::success();
 }
