@@ -31,7 +31,7 @@ count_ops() { grep -oE '= [A-Za-z.]+ ?[<(]' "$1" | sed -E 's/= ([A-Za-z.]+).*/\1
 echo "-- original:"; count_ops "$OUT/resnet8_original.onnxtxt"
 echo "-- folded:";   count_ops "$OUT/resnet8_folded.onnxtxt"
 
-step "Check that folding kept the numerics (qlc-run, 8 random inputs)"
+step "Check that folding kept the numerics (qlc-run --compare on a random input)"
 "$QLC_RUN" "$MODEL" --compare "$OUT/resnet8_folded.onnx" --random-inputs --seed 1
 
 printf '\nResults are in %s\n' "$OUT"
