@@ -11,61 +11,23 @@
 using namespace qlc;
 using namespace qlc::heavytest;
 
+/// The same single-node run as the light tests, on the default registry.
+static test::NodeRun toNodeRun(const NodeSpec &spec) {
+  return test::NodeRun(spec.op, spec.inputs, spec.attrs, spec.opset,
+                       spec.numOutputs, spec.threads);
+}
+
 llvm::Expected<std::vector<Tensor>>
 qlc::heavytest::runNode(const NodeSpec &spec) {
-  Model model;
-  model.setOpsetVersion("", spec.opset);
-  Graph &g = model.getGraph();
-  std::vector<Value *> operands;
-  TensorMap feeds;
-  for (size_t i = 0; i < spec.inputs.size(); ++i) {
-    const Tensor &t = spec.inputs[i];
-    if (t.isNull()) {
-      operands.push_back(nullptr);
-      continue;
-    }
-    std::string name = "in" + std::to_string(i);
-    operands.push_back(
-        g.addInput(name, TensorType(t.getElementType(), t.getShape())));
-    feeds[name] = t;
-  }
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < spec.numOutputs; ++i)
-    names.push_back("out" + std::to_string(i));
-  Node *node = g.createNode(spec.op, operands, names);
-  node->setName("n");
-  for (const NamedAttribute &a : spec.attrs)
-    node->setAttr(a.name, a.value);
-  for (Value *r : node->getResults())
-    g.addOutput(r);
-  InterpreterOptions options;
-  options.threads = spec.threads;
-  Interpreter interp(model, options);
-  auto results = interp.run(feeds);
-  if (!results)
-    return results.takeError();
-  std::vector<Tensor> outs;
-  for (const std::string &name : names)
-    outs.push_back((*results)[name]);
-  return outs;
+  return test::runNode(toNodeRun(spec), &KernelRegistry::getDefault());
 }
 
 Tensor qlc::heavytest::runOk(const NodeSpec &spec) {
-  auto outs = runNode(spec);
-  if (!outs) {
-    ADD_FAILURE() << spec.op << ": " << llvm::toString(outs.takeError());
-    return Tensor();
-  }
-  return (*outs)[0];
+  return test::runOk(toNodeRun(spec), &KernelRegistry::getDefault());
 }
 
 std::string qlc::heavytest::runError(const NodeSpec &spec) {
-  auto outs = runNode(spec);
-  if (outs) {
-    ADD_FAILURE() << spec.op << ": expected an error";
-    return "";
-  }
-  return llvm::toString(outs.takeError());
+  return test::runError(toNodeRun(spec), &KernelRegistry::getDefault());
 }
 
 Tensor qlc::heavytest::randomFloat(std::mt19937 &rng,

@@ -14,6 +14,7 @@
 #ifndef QLC_TEST_UNIT_INTERP_HEAVYTESTUTILS_H
 #define QLC_TEST_UNIT_INTERP_HEAVYTESTUTILS_H
 
+#include "LightKernelTestUtils.h"
 #include "qlc/IR/Model.h"
 #include "qlc/Interp/Interpreter.h"
 
@@ -48,22 +49,11 @@ Tensor runOk(const NodeSpec &spec);
 /// The message of a run expected to fail.
 std::string runError(const NodeSpec &spec);
 
-inline NamedAttribute attrInt(const std::string &n, int64_t v) {
-  return {n, Attribute::getInt(v)};
-}
-inline NamedAttribute attrFloat(const std::string &n, float v) {
-  return {n, Attribute::getFloat(v)};
-}
-inline NamedAttribute attrInts(const std::string &n, std::vector<int64_t> v) {
-  return {n, Attribute::getInts(v)};
-}
-inline NamedAttribute attrString(const std::string &n, const std::string &v) {
-  return {n, Attribute::getString(v)};
-}
-
-inline Tensor f32(std::vector<int64_t> shape, std::vector<float> v) {
-  return Tensor::fromValues<float>(shape, v);
-}
+using test::attrFloat;
+using test::attrInt;
+using test::attrInts;
+using test::attrString;
+using test::f32;
 
 /// Uniform random float tensor in [lo, hi).
 Tensor randomFloat(std::mt19937 &rng, std::vector<int64_t> shape, float lo = -1,

@@ -35,7 +35,8 @@ const KernelRegistry &qlc::test::getLightRegistry() {
   return registry;
 }
 
-llvm::Expected<std::vector<Tensor>> qlc::test::runNode(const NodeRun &run) {
+llvm::Expected<std::vector<Tensor>>
+qlc::test::runNode(const NodeRun &run, const KernelRegistry *registry) {
   Model model;
   model.setOpsetVersion("", run.opset);
   Graph &g = model.getGraph();
@@ -63,7 +64,7 @@ llvm::Expected<std::vector<Tensor>> qlc::test::runNode(const NodeRun &run) {
     g.addOutput(r);
   InterpreterOptions options;
   options.threads = run.threads;
-  Interpreter interp(model, options, &getLightRegistry());
+  Interpreter interp(model, options, registry ? registry : &getLightRegistry());
   auto results = interp.run(feeds);
   if (!results)
     return results.takeError();
@@ -73,8 +74,8 @@ llvm::Expected<std::vector<Tensor>> qlc::test::runNode(const NodeRun &run) {
   return outs;
 }
 
-Tensor qlc::test::runOk(const NodeRun &run) {
-  auto outs = runNode(run);
+Tensor qlc::test::runOk(const NodeRun &run, const KernelRegistry *registry) {
+  auto outs = runNode(run, registry);
   if (!outs) {
     ADD_FAILURE() << run.op << ": " << llvm::toString(outs.takeError());
     return Tensor();
@@ -82,8 +83,9 @@ Tensor qlc::test::runOk(const NodeRun &run) {
   return (*outs)[0];
 }
 
-std::string qlc::test::runError(const NodeRun &run) {
-  auto outs = runNode(run);
+std::string qlc::test::runError(const NodeRun &run,
+                                const KernelRegistry *registry) {
+  auto outs = runNode(run, registry);
   if (outs) {
     ADD_FAILURE() << run.op << ": expected an error";
     return "";

@@ -43,14 +43,17 @@ struct NodeRun {
   unsigned threads = 1;
 };
 
-/// Runs the node; the outputs in order, or the interpreter's error.
-llvm::Expected<std::vector<Tensor>> runNode(const NodeRun &run);
+/// Runs the node with `registry` (the light families when null); the
+/// outputs in order, or the interpreter's error.
+llvm::Expected<std::vector<Tensor>>
+runNode(const NodeRun &run, const KernelRegistry *registry = nullptr);
 
 /// Runs the node and expects success; returns output 0 (or a null tensor
 /// after a test failure).
-Tensor runOk(const NodeRun &run);
+Tensor runOk(const NodeRun &run, const KernelRegistry *registry = nullptr);
 /// Runs the node and expects failure; returns the error message.
-std::string runError(const NodeRun &run);
+std::string runError(const NodeRun &run,
+                     const KernelRegistry *registry = nullptr);
 
 inline NamedAttribute attrInt(const std::string &name, int64_t v) {
   return {name, Attribute::getInt(v)};
