@@ -142,6 +142,7 @@ const KernelRegistry &KernelRegistry::getDefault() {
     registerPoolKernels(r);
     registerNormKernels(r);
     registerQuantKernels(r);
+    registerQlcKernels(r);
     return r;
   }();
   return registry;

@@ -191,6 +191,7 @@ static std::string flatten(llvm::StringRef message) {
 }
 
 llvm::Error onnxio::checkModelProto(onnx::ModelProto &proto) {
+  registerQlcSchemas();
   try {
     onnx::checker::check_model(proto);
   } catch (const std::exception &e) {

@@ -129,6 +129,9 @@ void fillSplicedData(ExportedModel &exported, DataFill fill = DataFill::Full);
 /// (shape inference adds value_info to it).
 llvm::Error checkModelProto(onnx::ModelProto &proto);
 
+/// Registers the schemas of qlc's own ops with ONNX (once; QlcSchemas.cpp).
+void registerQlcSchemas();
+
 /// Serialized size of the skeleton with its spliced bytes.
 size_t getSplicedByteSize(const ExportedModel &exported);
 /// Serializes deterministically, splicing the bytes; consumes the proto.

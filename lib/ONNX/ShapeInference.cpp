@@ -104,6 +104,7 @@ llvm::Expected<bool> qlc::inferShapes(Model &model) {
   onnxio::fillSplicedData(*exported, onnxio::DataFill::ForAnalysis);
   onnx::ModelProto &proto = exported->proto;
   addMissingDomains(proto);
+  onnxio::registerQlcSchemas();
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                         /*strict_mode=*/0,

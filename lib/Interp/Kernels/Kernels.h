@@ -41,6 +41,9 @@ void registerGemmKernels(KernelRegistry &registry);
 void registerPoolKernels(KernelRegistry &registry);
 void registerNormKernels(KernelRegistry &registry);
 void registerQuantKernels(KernelRegistry &registry);
+
+// Ops of qlc's own domain (QlcOps.cpp).
+void registerQlcKernels(KernelRegistry &registry);
 } // namespace qlc
 
 #endif // QLC_LIB_INTERP_KERNELS_KERNELS_H
