@@ -5,8 +5,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "Passes.h"
+#include "backends/Passes.h"
 #include "canonicalize/Passes.h"
+#include "f2f/Passes.h"
 
 llvm::Error qlc::registerAllPasses(PassRegistry &registry) {
-  return canonicalize::registerPasses(registry);
+  if (llvm::Error err = canonicalize::registerPasses(registry))
+    return err;
+  if (llvm::Error err = backends::registerPasses(registry))
+    return err;
+  return f2f::registerPasses(registry);
 }

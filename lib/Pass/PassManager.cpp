@@ -116,3 +116,17 @@ static void printElements(const std::vector<PipelineElement> &elems,
 void PassManager::printAsTextualPipeline(llvm::raw_ostream &os) const {
   printElements(elements, os);
 }
+
+static void visitPasses(std::vector<PipelineElement> &elements,
+                        llvm::function_ref<void(Pass &)> fn) {
+  for (PipelineElement &e : elements) {
+    if (e.pass)
+      fn(*e.pass);
+    else
+      visitPasses(e.group, fn);
+  }
+}
+
+void PassManager::forEachPass(llvm::function_ref<void(Pass &)> fn) {
+  visitPasses(elements, fn);
+}

@@ -20,6 +20,7 @@
 
 #include "qlc/Tools/OptMain.h"
 #include "Passes.h"
+#include "qlc/IO/FileIO.h"
 #include "qlc/ONNX/Export.h"
 #include "qlc/Pass/PassManager.h"
 #include "qlc/Support/Error.h"
@@ -27,6 +28,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,8 +74,9 @@ struct OptOptions {
   cl::OptionCategory category{"qlc-opt options"};
   cl::opt<std::string> input{cl::Positional, cl::desc("<input model>"),
                              cl::init("-"), cl::cat(category)};
-  cl::opt<std::string> output{"o", cl::desc("Output file (default: text on "
-                                            "standard output)"),
+  cl::opt<std::string> output{"o",
+                              cl::desc("Output file (default: text on "
+                                       "standard output)"),
                               cl::value_desc("file"), cl::init("-"),
                               cl::cat(category)};
   cl::opt<EmitKind> emit{
@@ -81,10 +84,10 @@ struct OptOptions {
       cl::values(clEnumValN(EmitKind::Text, "text", "ONNX textual syntax"),
                  clEnumValN(EmitKind::Binary, "binary", "binary ONNX")),
       cl::init(EmitKind::Auto), cl::cat(category)};
-  cl::opt<std::string> pipeline{
-      "pass-pipeline", cl::desc("Textual pass pipeline, e.g. "
-                                "'dce,fold-bn{mode=into-bias}'"),
-      cl::cat(category)};
+  cl::opt<std::string> pipeline{"pass-pipeline",
+                                cl::desc("Textual pass pipeline, e.g. "
+                                         "'dce,fold-bn{mode=into-bias}'"),
+                                cl::cat(category)};
   cl::opt<bool> listPasses{"list-passes",
                            cl::desc("List the passes and their options"),
                            cl::cat(category)};
@@ -95,8 +98,7 @@ struct OptOptions {
   cl::opt<bool> verifyEach{"verify-each",
                            cl::desc("Verify the IR after every pass"),
                            cl::init(true), cl::cat(category)};
-  cl::opt<bool> check{"check",
-                      cl::desc("Run the ONNX checker on the output"),
+  cl::opt<bool> check{"check", cl::desc("Run the ONNX checker on the output"),
                       cl::init(true), cl::cat(category)};
   cl::list<std::string> printBefore{
       "print-ir-before", cl::desc("Print the IR before these passes"),
@@ -112,8 +114,7 @@ struct OptOptions {
       cl::desc("Print the IR after passes that changed it (all passes, or "
                "those of --print-ir-after)"),
       cl::cat(category)};
-  cl::opt<bool> timePasses{"time-passes",
-                           cl::desc("Print wall time per pass"),
+  cl::opt<bool> timePasses{"time-passes", cl::desc("Print wall time per pass"),
                            cl::cat(category)};
   cl::opt<bool> passStatistics{"pass-statistics",
                                cl::desc("Print the passes' statistics"),
@@ -122,6 +123,17 @@ struct OptOptions {
       "external-data",
       cl::desc("Store large initializers in OUT.data next to the output"),
       cl::cat(category)};
+  cl::opt<std::string> report{
+      "report",
+      cl::desc("Write the passes' reports (calibration ranges, ...) as JSON"),
+      cl::value_desc("file.json"), cl::cat(category)};
+  cl::opt<std::string> calibData{
+      "calib-data",
+      cl::desc("Default data= of calibrate passes (.npz or .npy directory)"),
+      cl::value_desc("path"), cl::cat(category)};
+  cl::opt<std::string> calibSamples{
+      "calib-samples", cl::desc("Default samples= of calibrate passes"),
+      cl::value_desc("N"), cl::cat(category)};
 };
 
 bool isTextPath(llvm::StringRef path) {
@@ -136,13 +148,13 @@ int writeOutput(const Model &model, const OptOptions &opts) {
   bool toStdout = opts.output == "-";
   EmitKind emit = opts.emit;
   if (emit == EmitKind::Auto)
-    emit = toStdout || isTextPath(opts.output) ? EmitKind::Text
-                                               : EmitKind::Binary;
+    emit =
+        toStdout || isTextPath(opts.output) ? EmitKind::Text : EmitKind::Binary;
   if (opts.check) {
     if (llvm::Error err = checkModel(model))
-      return reportError(opts.input,
-                         addErrorContext(std::move(err),
-                                         "the output fails the ONNX checker"));
+      return reportError(
+          opts.input,
+          addErrorContext(std::move(err), "the output fails the ONNX checker"));
   }
   if (!toStdout) {
     ExportOptions exportOpts;
@@ -165,6 +177,48 @@ int writeOutput(const Model &model, const OptOptions &opts) {
   if (!bytes)
     return reportError(opts.input, bytes.takeError());
   llvm::outs() << *bytes;
+  return 0;
+}
+
+/// --calib-data / --calib-samples fill the options of calibrate passes
+/// that the pipeline does not set itself.
+llvm::Error applyCalibrationDefaults(PassManager &pm, const OptOptions &opts) {
+  std::vector<std::pair<llvm::StringRef, std::string>> defaults;
+  if (!opts.calibData.empty())
+    defaults.emplace_back("data", opts.calibData);
+  if (!opts.calibSamples.empty())
+    defaults.emplace_back("samples", opts.calibSamples);
+  llvm::Error result = llvm::Error::success();
+  pm.forEachPass([&](Pass &pass) {
+    if (pass.getArgument() != "calibrate")
+      return;
+    for (auto &[name, value] : defaults)
+      for (OptionBase *opt : pass.getOptions())
+        if (opt->getName() == name && !opt->hasValue())
+          if (llvm::Error err =
+                  pass.parseOptions((name + "='" + value + "'").str()))
+            result = llvm::joinErrors(std::move(result), std::move(err));
+  });
+  return result;
+}
+
+/// {"model": ..., "passes": [{"pass": "calibrate", "report": {...}}, ...]}
+int writeReport(PassManager &pm, const OptOptions &opts) {
+  llvm::json::Array passes;
+  pm.forEachPass([&](Pass &pass) {
+    llvm::json::Value report = pass.getReport();
+    if (report.kind() == llvm::json::Value::Null)
+      return;
+    passes.push_back(llvm::json::Object{{"pass", pass.getArgument()},
+                                        {"report", std::move(report)}});
+  });
+  llvm::json::Object root{{"model", opts.input.getValue()},
+                          {"passes", std::move(passes)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+  if (llvm::Error err = writeFileAtomic(opts.report, os.str()))
+    return reportError(opts.report, std::move(err));
   return 0;
 }
 
@@ -220,10 +274,12 @@ int qlc::qlcOptMain(int argc, char **argv) {
                                  "not both"));
 
   PassManager pm;
-  llvm::StringRef pipelineText =
-      passFlags.count ? llvm::StringRef(passFlags.pipeline)
-                      : llvm::StringRef(opts.pipeline);
+  llvm::StringRef pipelineText = passFlags.count
+                                     ? llvm::StringRef(passFlags.pipeline)
+                                     : llvm::StringRef(opts.pipeline);
   if (llvm::Error err = pm.addPipeline(pipelineText, registry))
+    return reportError("qlc-opt", std::move(err));
+  if (llvm::Error err = applyCalibrationDefaults(pm, opts))
     return reportError("qlc-opt", std::move(err));
   addInstrumentations(pm, opts);
 
@@ -232,5 +288,7 @@ int qlc::qlcOptMain(int argc, char **argv) {
     return reportError(opts.input, model.takeError());
   if (llvm::Error err = pm.run(**model))
     return reportError(opts.input, std::move(err));
-  return writeOutput(**model, opts);
+  if (int rc = writeOutput(**model, opts))
+    return rc;
+  return opts.report.empty() ? 0 : writeReport(pm, opts);
 }

@@ -27,6 +27,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
@@ -74,6 +75,10 @@ public:
 
   /// Transforms `model`; returns whether anything changed.
   virtual llvm::Expected<bool> run(Model &model) = 0;
+
+  /// What the last run found worth reporting (qlc-opt --report writes it
+  /// to JSON); null for passes without a report.
+  virtual llvm::json::Value getReport() const { return nullptr; }
 
   /// Parses "name=value name2=v1,v2" (whitespace-separated assignments;
   /// values may be quoted with '...' or "..." or grouped in {...}).

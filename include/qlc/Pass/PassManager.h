@@ -19,6 +19,7 @@
 #include "qlc/Pass/Pass.h"
 #include "qlc/Pass/PassRegistry.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -64,6 +65,8 @@ public:
   llvm::Error run(Model &model);
 
   bool empty() const { return elements.empty(); }
+  /// Visits every pass of the pipeline, nested groups included, in order.
+  void forEachPass(llvm::function_ref<void(Pass &)> fn);
   void printAsTextualPipeline(llvm::raw_ostream &os) const;
 
 private:
