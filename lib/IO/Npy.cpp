@@ -11,11 +11,13 @@
 // padded with spaces and a newline, then the raw C-order data. The header
 // is parsed by a tiny literal parser that accepts exactly the subset NumPy
 // writes (strings, True/False, tuples of integers) and rejects the rest
-// with a precise message instead of guessing.
+// with a precise message instead of guessing. The streaming readers share
+// it through NpyHeader.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qlc/IO/Npy.h"
+#include "NpyHeader.h"
 #include "qlc/IO/FileIO.h"
 #include "qlc/Support/Error.h"
 
@@ -212,11 +214,11 @@ static llvm::Expected<uint64_t> checkedByteSize(llvm::ArrayRef<int64_t> shape,
   return total;
 }
 
-llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
-  if (bytes.size() < kMagicSize + 2 ||
-      std::memcmp(bytes.data(), kMagic, kMagicSize) != 0)
+llvm::Expected<uint64_t> qlc::getNpyHeaderSize(llvm::StringRef prefix) {
+  if (prefix.size() < kMagicSize + 2 ||
+      std::memcmp(prefix.data(), kMagic, kMagicSize) != 0)
     return makeError("not a .npy file (bad magic)");
-  unsigned major = static_cast<uint8_t>(bytes[6]);
+  unsigned major = static_cast<uint8_t>(prefix[6]);
   size_t lenSize;
   if (major == 1)
     lenSize = 2;
@@ -225,16 +227,25 @@ llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
   else
     return makeError(
         "unsupported .npy format version " + llvm::Twine(major) + "." +
-        llvm::Twine(static_cast<unsigned>(static_cast<uint8_t>(bytes[7]))));
-  size_t prefix = kMagicSize + 2 + lenSize;
-  if (bytes.size() < prefix)
+        llvm::Twine(static_cast<unsigned>(static_cast<uint8_t>(prefix[7]))));
+  size_t lenStart = kMagicSize + 2;
+  if (prefix.size() < lenStart + lenSize)
     return makeError("truncated .npy header");
-  const char *lenPtr = bytes.data() + kMagicSize + 2;
+  const char *lenPtr = prefix.data() + lenStart;
   uint64_t headerLen = lenSize == 2 ? llvm::support::endian::read16le(lenPtr)
                                     : llvm::support::endian::read32le(lenPtr);
-  if (bytes.size() - prefix < headerLen)
+  return lenStart + lenSize + headerLen;
+}
+
+llvm::Expected<NpyHeaderInfo> qlc::parseNpyHeader(llvm::StringRef bytes) {
+  auto headerSize = getNpyHeaderSize(bytes);
+  if (!headerSize)
+    return headerSize.takeError();
+  if (bytes.size() < *headerSize)
     return makeError("truncated .npy header");
-  auto header = HeaderParser(bytes.substr(prefix, headerLen)).parse();
+  size_t prefix = static_cast<uint8_t>(bytes[6]) == 1 ? 10 : 12;
+  auto header =
+      HeaderParser(bytes.substr(prefix, *headerSize - prefix)).parse();
   if (!header)
     return header.takeError();
   auto type = parseDescr(header->descr);
@@ -245,24 +256,67 @@ llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
   if (header->fortranOrder && multiDim)
     return makeError("fortran-order arrays are not supported; save with "
                      "numpy.ascontiguousarray");
-  size_t elemSize = getElementSize(*type);
-  auto byteSize = checkedByteSize(header->shape, elemSize);
+  auto byteSize = checkedByteSize(header->shape, getElementSize(*type));
   if (!byteSize)
     return byteSize.takeError();
-  llvm::StringRef data = bytes.drop_front(prefix + headerLen);
-  if (data.size() < *byteSize)
-    return makeError("truncated .npy data: expected " + llvm::Twine(*byteSize) +
-                     " bytes for shape " + formatShape(header->shape) +
-                     ", found " + llvm::Twine(data.size()));
-  if (data.size() > *byteSize)
-    return makeError("unexpected " + llvm::Twine(data.size() - *byteSize) +
+  NpyHeaderInfo info;
+  info.type = *type;
+  info.shape = std::move(header->shape);
+  info.dataOffset = *headerSize;
+  info.dataSize = *byteSize;
+  return info;
+}
+
+llvm::Error qlc::checkNpyDataSize(const NpyHeaderInfo &info,
+                                  uint64_t available) {
+  if (available < info.dataSize)
+    return makeError("truncated .npy data: expected " +
+                     llvm::Twine(info.dataSize) + " bytes for shape " +
+                     formatShape(info.shape) + ", found " +
+                     llvm::Twine(available));
+  if (available > info.dataSize)
+    return makeError("unexpected " + llvm::Twine(available - info.dataSize) +
                      " bytes after the .npy array data");
+  return llvm::Error::success();
+}
+
+llvm::Expected<NpyHeaderInfo>
+qlc::readNpyHeader(llvm::function_ref<llvm::Error(char *dst, size_t size)> read,
+                   uint64_t streamSize) {
+  // Real headers are a few hundred bytes; a huge length field is damage,
+  // and trusting it would allocate that much.
+  constexpr uint64_t kMaxHeaderSize = 1 << 24;
+  std::string bytes(std::min(streamSize, kNpyPreludeSize), '\0');
+  if (llvm::Error err = read(&bytes[0], bytes.size()))
+    return err;
+  auto headerSize = getNpyHeaderSize(bytes);
+  if (!headerSize)
+    return headerSize.takeError();
+  if (*headerSize > streamSize)
+    return makeError("truncated .npy header");
+  if (*headerSize > kMaxHeaderSize)
+    return makeError(".npy header of " + llvm::Twine(*headerSize) +
+                     " bytes is too large");
+  size_t have = bytes.size();
+  if (*headerSize > have) {
+    bytes.resize(*headerSize);
+    if (llvm::Error err = read(&bytes[have], *headerSize - have))
+      return err;
+  }
+  return parseNpyHeader(bytes);
+}
+
+llvm::Expected<Tensor> qlc::parseNpy(llvm::StringRef bytes) {
+  auto info = parseNpyHeader(bytes);
+  if (!info)
+    return info.takeError();
+  llvm::StringRef data = bytes.drop_front(info->dataOffset);
+  if (llvm::Error err = checkNpyDataSize(*info, data.size()))
+    return err;
   auto storage = std::make_shared<std::string>(data.str());
-  // NumPy bools may hold any non-zero byte; qlc's are exactly 0 or 1.
-  if (*type == ElementType::Bool)
-    for (char &c : *storage)
-      c = c != 0;
-  return Tensor(*type, header->shape, std::move(storage));
+  if (info->type == ElementType::Bool)
+    normalizeNpyBools(&(*storage)[0], storage->size());
+  return Tensor(info->type, info->shape, std::move(storage));
 }
 
 llvm::Expected<Tensor> qlc::readNpyFile(llvm::StringRef path) {

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Zip.h"
+#include "RandomAccessFile.h"
 #include "qlc/Support/Error.h"
 
 #include "llvm/Support/Endian.h"
@@ -62,16 +63,25 @@ struct DirectoryLocation {
 };
 } // namespace
 
-/// Finds the end record and, through the ZIP64 locator where present, the
-/// central directory.
-static llvm::Expected<DirectoryLocation> locateDirectory(const Reader &r) {
-  if (r.bytes.size() < 22)
+/// Bytes of the archive at an absolute offset, already bounds-checked.
+using ReadAtFn =
+    llvm::function_ref<llvm::Expected<std::string>(uint64_t, uint64_t)>;
+
+/// The end record and the ZIP64 locator lie in this many final bytes.
+static constexpr uint64_t kTailSize = 22 + 0xffff + 20;
+
+/// Finds the end record in `tail`, the last min(size, kTailSize) bytes of
+/// an archive of `archiveSize` bytes, and, through the ZIP64 locator where
+/// present, the central directory.
+static llvm::Expected<DirectoryLocation>
+locateDirectory(llvm::StringRef tail, uint64_t archiveSize, ReadAtFn readAt) {
+  Reader r{tail};
+  if (tail.size() < 22)
     return makeError("not a zip archive (too short)");
-  uint64_t lowest =
-      r.bytes.size() > 22 + 0xffff ? r.bytes.size() - 22 - 0xffff : 0;
-  uint64_t end = r.bytes.size() - 22;
+  uint64_t lowest = tail.size() > 22 + 0xffff ? tail.size() - 22 - 0xffff : 0;
+  uint64_t end = tail.size() - 22;
   for (;; --end) {
-    if (r.u32(end) == kEndSig && end + 22 + r.u16(end + 20) == r.bytes.size())
+    if (r.u32(end) == kEndSig && end + 22 + r.u16(end + 20) == tail.size())
       break;
     if (end == lowest)
       return makeError("not a zip archive (no end of central directory)");
@@ -83,13 +93,19 @@ static llvm::Expected<DirectoryLocation> locateDirectory(const Reader &r) {
       loc.numEntries == k16Max || loc.size == k32Max || loc.offset == k32Max;
   if (end >= 20 && r.u32(end - 20) == kLocator64Sig) {
     uint64_t rec = r.u64(end - 20 + 8);
-    if (!r.has(rec, 56) || r.u32(rec) != kEnd64Sig)
+    if (rec > archiveSize || archiveSize - rec < 56)
       return corrupt("bad ZIP64 end of central directory record");
-    loc = DirectoryLocation{r.u64(rec + 32), r.u64(rec + 40), r.u64(rec + 48)};
+    auto record = readAt(rec, 56);
+    if (!record)
+      return record.takeError();
+    Reader r64{*record};
+    if (r64.u32(0) != kEnd64Sig)
+      return corrupt("bad ZIP64 end of central directory record");
+    loc = DirectoryLocation{r64.u64(32), r64.u64(40), r64.u64(48)};
   } else if (needs64) {
     return corrupt("missing ZIP64 end of central directory locator");
   }
-  if (!r.has(loc.offset, loc.size))
+  if (loc.offset > archiveSize || loc.size > archiveSize - loc.offset)
     return corrupt("central directory out of bounds");
   return loc;
 }
@@ -126,14 +142,13 @@ static llvm::Error applyZip64Extra(const Reader &r, uint64_t extra,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
-  Reader r{archive};
-  auto loc = locateDirectory(r);
-  if (!loc)
-    return loc.takeError();
+/// Parses the `numEntries` entries of central directory bytes `dir`.
+static llvm::Expected<std::vector<Entry>> parseEntries(llvm::StringRef dir,
+                                                       uint64_t numEntries) {
+  Reader r{dir};
   std::vector<Entry> entries;
-  uint64_t pos = loc->offset, stop = loc->offset + loc->size;
-  for (uint64_t i = 0; i < loc->numEntries; ++i) {
+  uint64_t pos = 0, stop = dir.size();
+  for (uint64_t i = 0; i < numEntries; ++i) {
     if (pos + 46 > stop || r.u32(pos) != kCentralSig)
       return corrupt("bad central directory entry " + llvm::Twine(i));
     Entry e;
@@ -147,7 +162,7 @@ llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
     if (pos + 46 + nameLen + extraLen + commentLen > stop)
       return corrupt("central directory entry " + llvm::Twine(i) +
                      " out of bounds");
-    e.name = archive.substr(pos + 46, nameLen).str();
+    e.name = dir.substr(pos + 46, nameLen).str();
     e.compressedSize = rawCSize;
     e.uncompressedSize = rawUSize;
     e.localHeaderOffset = rawOffset;
@@ -158,6 +173,39 @@ llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
     pos += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
+}
+
+llvm::Expected<std::vector<Entry>> zip::readDirectory(llvm::StringRef archive) {
+  auto readAt = [&](uint64_t offset,
+                    uint64_t size) -> llvm::Expected<std::string> {
+    return archive.substr(offset, size).str();
+  };
+  uint64_t tailStart =
+      archive.size() > kTailSize ? archive.size() - kTailSize : 0;
+  auto loc =
+      locateDirectory(archive.drop_front(tailStart), archive.size(), readAt);
+  if (!loc)
+    return loc.takeError();
+  return parseEntries(archive.substr(loc->offset, loc->size), loc->numEntries);
+}
+
+llvm::Expected<std::vector<Entry>>
+zip::readDirectory(const RandomAccessFile &file) {
+  uint64_t size = file.getSize();
+  uint64_t tailStart = size > kTailSize ? size - kTailSize : 0;
+  auto tail = file.readString(tailStart, size - tailStart);
+  if (!tail)
+    return tail.takeError();
+  auto readAt = [&](uint64_t offset, uint64_t count) {
+    return file.readString(offset, count);
+  };
+  auto loc = locateDirectory(*tail, size, readAt);
+  if (!loc)
+    return loc.takeError();
+  auto dir = file.readString(loc->offset, loc->size);
+  if (!dir)
+    return dir.takeError();
+  return parseEntries(*dir, loc->numEntries);
 }
 
 /// Inflates raw deflate data into exactly `size` bytes.
@@ -213,6 +261,12 @@ llvm::Expected<std::string> zip::extract(llvm::StringRef archive,
       return corrupt("size mismatch in stored member '" + e.name + "'");
     data = raw.str();
   } else if (e.method == 8) {
+    // Deflate expands at most 1032:1; trusting a larger claim would
+    // allocate it.
+    if (e.uncompressedSize / 1032 > e.compressedSize)
+      return corrupt("'" + e.name + "' claims " +
+                     llvm::Twine(e.uncompressedSize) + " bytes from only " +
+                     llvm::Twine(e.compressedSize) + " compressed bytes");
     auto inflated = inflateRaw(raw, e.uncompressedSize, e.name);
     if (!inflated)
       return inflated.takeError();
@@ -247,30 +301,43 @@ static void put64(std::string &s, uint64_t v) {
 static constexpr uint16_t kDosTime = 0, kDosDate = (1 << 5) | 1;
 
 void Writer::addStored(llvm::StringRef name, llvm::StringRef data) {
+  addMember(name, /*method=*/0, data, crc32Of(data), data.size());
+}
+
+void Writer::addDeflated(llvm::StringRef name, llvm::StringRef deflated,
+                         uint32_t crc, uint64_t uncompressedSize) {
+  addMember(name, /*method=*/8, deflated, crc, uncompressedSize);
+}
+
+void Writer::addMember(llvm::StringRef name, uint16_t method,
+                       llvm::StringRef data, uint32_t crc,
+                       uint64_t uncompressedSize) {
   Entry e;
   e.name = name.str();
-  e.crc = crc32Of(data);
-  e.compressedSize = e.uncompressedSize = data.size();
+  e.method = method;
+  e.crc = crc;
+  e.compressedSize = data.size();
+  e.uncompressedSize = uncompressedSize;
   e.localHeaderOffset = out.size();
-  bool big = forceZip64 || data.size() >= k32Max;
+  bool big = forceZip64 || data.size() >= k32Max || uncompressedSize >= k32Max;
   bool utf8 = llvm::any_of(name, [](char c) { return c & 0x80; });
   e.flags = utf8 ? 0x0800 : 0;
   put32(out, kLocalSig);
   put16(out, big ? 45 : 20);
   put16(out, e.flags);
-  put16(out, 0); // stored
+  put16(out, method);
   put16(out, kDosTime);
   put16(out, kDosDate);
   put32(out, e.crc);
   put32(out, big ? k32Max : static_cast<uint32_t>(data.size()));
-  put32(out, big ? k32Max : static_cast<uint32_t>(data.size()));
+  put32(out, big ? k32Max : static_cast<uint32_t>(uncompressedSize));
   put16(out, static_cast<uint16_t>(name.size()));
   put16(out, big ? 20 : 0);
   out += name;
   if (big) {
     put16(out, kZip64ExtraId);
     put16(out, 16);
-    put64(out, data.size());
+    put64(out, uncompressedSize);
     put64(out, data.size());
   }
   out += data;
@@ -280,14 +347,15 @@ void Writer::addStored(llvm::StringRef name, llvm::StringRef data) {
 std::string Writer::finish() {
   uint64_t dirOffset = out.size();
   for (const Entry &e : entries) {
-    bool bigSize = forceZip64 || e.uncompressedSize >= k32Max;
+    bool bigSize = forceZip64 || e.uncompressedSize >= k32Max ||
+                   e.compressedSize >= k32Max;
     bool bigOffset = forceZip64 || e.localHeaderOffset >= k32Max;
     uint16_t extraLen = (bigSize ? 16 : 0) + (bigOffset ? 8 : 0);
     put32(out, kCentralSig);
     put16(out, (3 << 8) | 45); // made by Unix, spec 4.5
     put16(out, extraLen ? 45 : 20);
     put16(out, e.flags);
-    put16(out, 0);
+    put16(out, e.method);
     put16(out, kDosTime);
     put16(out, kDosDate);
     put32(out, e.crc);

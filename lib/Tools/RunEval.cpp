@@ -7,15 +7,17 @@
 // --eval data.npz reads samples x (axis 0) and labels y (class indices, or
 // one-hot / scores whose argmax is the class), runs the model batch by
 // batch and reports top-1 accuracy of the first output (argmax over its
-// last axis). A model whose batch dimension is fixed runs with that size;
-// a final partial batch is then zero-padded and the padding ignored.
+// last axis). Samples stream through DatasetReader, so memory holds one
+// batch whatever the size of the data set, and --limit N reads only the
+// first N samples. A model whose batch dimension is fixed runs with that
+// size; a final partial batch is then zero-padded and the padding ignored.
 // Progress goes to stderr: a redrawn bar on a terminal, otherwise a plain
 // line per tenth of the data.
 //
 //===----------------------------------------------------------------------===//
 
 #include "RunSupport.h"
-#include "qlc/IO/Npz.h"
+#include "qlc/IO/Dataset.h"
 #include "qlc/Support/Error.h"
 
 #include "llvm/Support/Format.h"
@@ -29,9 +31,8 @@ using namespace qlc::run;
 namespace {
 /// The data set, checked against the model's input.
 struct Dataset {
-  Tensor x;
-  std::vector<int64_t> labels;
-  int64_t count = 0;
+  std::unique_ptr<DatasetReader> reader;
+  int64_t count = 0; // samples to evaluate (after --limit)
   int64_t batch = 0; // rows per run
   bool fixedBatch = false;
 };
@@ -82,55 +83,46 @@ static llvm::Expected<int64_t> batchFor(const LoadedModel &m, int64_t requested,
 static llvm::Expected<Dataset> loadDataset(const LoadedModel &m,
                                            const EvalOptions &options) {
   const std::string &file = options.dataPath;
-  auto arrays = readNpzFile(file, {"x", "y"});
-  if (!arrays)
-    return addErrorContext(arrays.takeError(), file);
-  const Tensor *x = findNpzArray(*arrays, "x");
-  const Tensor *y = findNpzArray(*arrays, "y");
-  if (!x || !y)
+  // Errors of open() already name the file.
+  auto reader = DatasetReader::open(file);
+  if (!reader)
+    return reader.takeError();
+  if (!(*reader)->hasLabels())
     return makeError(file + ": expected arrays 'x' (samples) and 'y' "
                             "(labels)");
-  if (x->getRank() == 0 || y->getRank() == 0 || y->getRank() > 2 ||
-      y->getDim(0) != x->getDim(0))
-    return makeError(file + ": 'x' " + formatShape(x->getShape()) +
-                     " and 'y' " + formatShape(y->getShape()) +
-                     " must have the same number of samples on axis 0");
   Dataset d;
   auto batch = batchFor(m, options.batch, d.fixedBatch);
   if (!batch)
     return batch.takeError();
   d.batch = *batch;
-  d.x = *x;
-  d.count = x->getDim(0);
+  d.count = (*reader)->getNumSamples();
   if (options.limit > 0)
     d.count = std::min(d.count, options.limit);
-  d.labels = y->getRank() == 1 ? y->toInt64s() : argmaxLastAxis(*y);
   // Check one batch-shaped sample against the declared type up front.
-  Shape probe(x->getShape().begin(), x->getShape().end());
-  probe[0] = d.batch;
-  if (llvm::Error err =
-          checkInputTensor(*m.inputs.front(), x->getElementType(), probe))
+  Shape probe{d.batch};
+  probe.append((*reader)->getSampleShape().begin(),
+               (*reader)->getSampleShape().end());
+  if (llvm::Error err = checkInputTensor(*m.inputs.front(),
+                                         (*reader)->getElementType(), probe))
     return addErrorContext(std::move(err), file + ": array 'x'");
+  d.reader = std::move(*reader);
   return d;
 }
 
-/// Rows [begin, begin + rows) of `x`, zero-padded to `batch` rows.
-static Tensor makeBatch(const Tensor &x, int64_t begin, int64_t rows,
-                        int64_t batch) {
+/// `x` zero-padded along axis 0 to `batch` rows.
+static Tensor padBatch(const Tensor &x, int64_t batch) {
   Shape shape(x.getShape().begin(), x.getShape().end());
   shape[0] = batch;
   Tensor t(x.getElementType(), shape);
-  size_t rowBytes = x.getByteSize() / static_cast<size_t>(x.getDim(0));
-  if (rows)
-    std::memcpy(t.getMutableRawData(), x.getRawData() + begin * rowBytes,
-                rows * rowBytes);
+  if (x.getByteSize())
+    std::memcpy(t.getMutableRawData(), x.getRawData(), x.getByteSize());
   return t;
 }
 
 /// Counts correct top-1 predictions of the first output over `rows` rows.
 static llvm::Expected<int64_t> countCorrect(const LoadedModel &m,
                                             const TensorMap &results,
-                                            const Dataset &d, int64_t begin,
+                                            llvm::ArrayRef<int64_t> labels,
                                             int64_t rows, int64_t batch) {
   const std::string &name = m.outputNames.front();
   const Tensor &out = results.at(name);
@@ -143,7 +135,7 @@ static llvm::Expected<int64_t> countCorrect(const LoadedModel &m,
                      llvm::Twine(batch) + ")");
   int64_t correct = 0;
   for (int64_t r = 0; r < rows; ++r)
-    correct += pred[r] == d.labels[begin + r];
+    correct += pred[r] == labels[r];
   return correct;
 }
 
@@ -187,15 +179,21 @@ llvm::Error run::runEvaluation(LoadedModel &m, LoadedModel *other,
   std::string inputName = m.inputs.front()->getName().str();
   int64_t correct = 0, correctOther = 0;
   Progress progress(data->count);
-  for (int64_t begin = 0; begin < data->count; begin += data->batch) {
-    int64_t rows = std::min(data->batch, data->count - begin);
+  for (int64_t done = 0; done < data->count;) {
+    int64_t rows = std::min(data->batch, data->count - done);
     int64_t runRows = data->fixedBatch ? data->batch : rows;
+    std::vector<int64_t> labels;
+    auto x = data->reader->next(rows, &labels);
+    if (!x)
+      return x.takeError();
+    if (x->getDim(0) != rows)
+      return makeError(options.dataPath + ": the data set ended early");
     TensorMap inputs;
-    inputs[inputName] = makeBatch(data->x, begin, rows, runRows);
+    inputs[inputName] = rows == runRows ? std::move(*x) : padBatch(*x, runRows);
     auto results = runModel(m, inputs);
     if (!results)
       return results.takeError();
-    auto c = countCorrect(m, *results, *data, begin, rows, runRows);
+    auto c = countCorrect(m, *results, labels, rows, runRows);
     if (!c)
       return c.takeError();
     correct += *c;
@@ -207,8 +205,7 @@ llvm::Error run::runEvaluation(LoadedModel &m, LoadedModel *other,
       auto resultsOther = runModel(*other, otherInputs);
       if (!resultsOther)
         return resultsOther.takeError();
-      auto co =
-          countCorrect(*other, *resultsOther, *data, begin, rows, runRows);
+      auto co = countCorrect(*other, *resultsOther, labels, rows, runRows);
       if (!co)
         return co.takeError();
       correctOther += *co;
@@ -216,7 +213,8 @@ llvm::Error run::runEvaluation(LoadedModel &m, LoadedModel *other,
               comparison->add(*results, *resultsOther, rows, runRows))
         return err;
     }
-    progress.update(begin + rows, correct);
+    done += rows;
+    progress.update(done, correct);
   }
   printAccuracy(os, m.path, correct, data->count);
   if (other) {
