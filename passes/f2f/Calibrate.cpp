@@ -74,8 +74,12 @@ public:
                             "percentile method: % of values kept", 99.99};
   Option<double> nStd{*this, "n-std", "meanstd method: mean +- n-std * std",
                       3.0};
+  // One thread by default: batch-1 models (MobileNet VWW) gain little from
+  // intra-op threads, and oneDNN's OpenMP workers spin-wait between layers,
+  // which on a busy machine made 2 threads 50-100x slower than 1
+  // (bench/calibrate, docs/f2f.md).
   Option<unsigned> threads{*this, "threads",
-                           "interpreter threads (0: every core)", 0};
+                           "interpreter threads (0: every core)", 1};
   Option<bool> autoUnsigned{*this, "auto-unsigned",
                             "make signed activation quantisers unsigned when "
                             "the data is never negative",
