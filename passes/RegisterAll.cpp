@@ -12,7 +12,7 @@
 llvm::Error qlc::registerAllPasses(PassRegistry &registry) {
   if (llvm::Error err = canonicalize::registerPasses(registry))
     return err;
-  if (llvm::Error err = backends::registerPasses(registry))
+  if (llvm::Error err = f2f::registerPasses(registry))
     return err;
-  return f2f::registerPasses(registry);
+  return backends::registerPasses(registry);
 }

@@ -17,7 +17,12 @@
 // then go to ORT) or, with --backend-dir, each ONNX backend case's
 // test_data_set_0/input_N.pb converted to .npy. Models with ops qlc does not
 // support, or that ONNX Runtime has no kernel for (ops of old opsets), are
-// skipped. Prints "N passed, N failed, N skipped" last; exits 77
+// skipped. With --reference-model, qlc-run executes that model instead of
+// each case's (e.g. a fake-quantised model, whose QDQ export ONNX Runtime
+// runs; inputs and outputs are matched by name). --ort-optimization sets
+// ORT's graph optimisation level (default all); 'disabled' keeps it from
+// fusing QDQ patterns into integer kernels, which round differently from
+// float QDQ arithmetic. Prints "N passed, N failed, N skipped" last; exits 77
 // (ctest: skipped) when node or onnxruntime-node is not installed.
 //
 //===----------------------------------------------------------------------===//
@@ -63,6 +68,14 @@ static cl::opt<double> randomMin("random-min", cl::init(-1.0),
                                  cl::desc("Random float inputs: lower bound"));
 static cl::opt<double> randomMax("random-max", cl::init(1.0),
                                  cl::desc("Random float inputs: upper bound"));
+static cl::opt<std::string> referenceModel(
+    "reference-model",
+    cl::desc("Model qlc-run executes instead of each case's own (ONNX "
+             "Runtime still runs the case's model)"));
+static cl::opt<std::string> ortOptimization(
+    "ort-optimization", cl::init("all"),
+    cl::desc("ONNX Runtime graph optimisation level: disabled, basic, "
+             "extended or all (run-ort.js --graph-optimization)"));
 static cl::opt<unsigned> seed("seed", cl::init(1),
                               cl::desc("Seed of the random inputs"));
 
@@ -129,7 +142,11 @@ static Outcome checkCase(const Case &c, unsigned index) {
   auto model = importModelFile(c.model);
   if (!model)
     return {Status::Fail, "import: " + llvm::toString(model.takeError())};
-  std::string reason = unsupportedReason(**model);
+  std::string qlcModel = referenceModel.empty() ? c.model : referenceModel;
+  auto reference = importModelFile(qlcModel);
+  if (!reference)
+    return {Status::Fail, "import: " + llvm::toString(reference.takeError())};
+  std::string reason = unsupportedReason(**reference);
   if (!reason.empty())
     return {Status::Skip, reason};
   const Graph &graph = (*model)->getGraph();
@@ -137,9 +154,10 @@ static Outcome checkCase(const Case &c, unsigned index) {
   std::string inDir = dir + "/inputs", qlcDir = dir + "/qlc",
               ortOut = dir + "/ort";
   fs::create_directories(inDir);
-  std::vector<std::string> qlcArgs = {qlcRun, c.model, "--output-dir", qlcDir};
-  std::vector<std::string> ortArgs = {nodePath, ortDir + "/run-ort.js", c.model,
-                                      "--output-dir", ortOut};
+  std::vector<std::string> qlcArgs = {qlcRun, qlcModel, "--output-dir", qlcDir};
+  std::vector<std::string> ortArgs = {
+      nodePath, ortDir + "/run-ort.js", c.model,        "--output-dir",
+      ortOut,   "--graph-optimization", ortOptimization};
   std::vector<const Value *> inputs;
   for (const Value *v : graph.getInputs())
     if (v->isGraphInput())

@@ -9,6 +9,9 @@
 //
 // usage: node run-ort.js MODEL [--input NAME=FILE.npy]... [--output-dir DIR]
 //                        [--time-runs N] [--threads N]
+//                        [--graph-optimization disabled|basic|extended|all]
+// (graph optimisations default to ORT's 'all'; 'disabled' keeps e.g. QDQ
+// models from being fused into ORT's integer kernels.)
 'use strict';
 
 const fs = require('fs');
@@ -99,7 +102,8 @@ function sanitize(name) {
 }
 
 function parseArgs(argv) {
-  const opts = { inputs: [], outputDir: '', timeRuns: 0, threads: 1 };
+  const opts = { inputs: [], outputDir: '', timeRuns: 0, threads: 1,
+    graphOptimization: 'all' };
   for (let i = 0; i < argv.length; ++i) {
     // --opt=value or --opt value
     const eq = argv[i].startsWith('--') ? argv[i].indexOf('=') : -1;
@@ -113,6 +117,12 @@ function parseArgs(argv) {
     else if (a === '--output-dir') opts.outputDir = value();
     else if (a === '--time-runs') opts.timeRuns = Number(value());
     else if (a === '--threads') opts.threads = Number(value());
+    else if (a === '--graph-optimization') {
+      opts.graphOptimization = value();
+      if (!['disabled', 'basic', 'extended', 'all'].includes(
+          opts.graphOptimization))
+        fail('--graph-optimization must be disabled, basic, extended or all');
+    }
     else if (a.startsWith('--')) fail('unknown option ' + a);
     else if (opts.model) fail('more than one model given');
     else opts.model = a;
@@ -126,6 +136,7 @@ async function main() {
   const session = await ort.InferenceSession.create(opts.model, {
     intraOpNumThreads: opts.threads, interOpNumThreads: 1,
     executionMode: 'sequential', logSeverityLevel: 3,
+    graphOptimizationLevel: opts.graphOptimization,
   });
   const feeds = {};
   for (const spec of opts.inputs) {

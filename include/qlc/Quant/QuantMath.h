@@ -91,7 +91,8 @@ inline T quantizeLevelAs(T x, T eps, const QuantGrid &grid) {
   }
   // Saturate in the float domain: casting an out-of-range float (or the inf
   // a tiny eps gives) to an integer would be undefined.
-  return std::min(std::max(q, qMin), qMax);
+  // + 0 turns nearbyint's -0.0 into +0.0, as QDQ and torch produce.
+  return std::min(std::max(q, qMin), qMax) + T(0);
 }
 
 /// The integer level of `x`; `x` must not be NaN.

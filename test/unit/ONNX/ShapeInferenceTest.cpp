@@ -23,7 +23,7 @@ TensorType floatType(llvm::ArrayRef<int64_t> dims) {
 
 // Opset 15: Reshape-14 reads shapes computed by data propagation.
 const char *kModel = R"(
-  <ir_version: 8, opset_import: ["" : 15, "qlc" : 1]>
+  <ir_version: 8, opset_import: ["" : 15, "acme" : 1]>
   g (float[1,3,8,8] x) => (float[1,?] y, float[] z2)
     <float[1] w = {0}, int64[2] newshape = {1, -1}>
   {
@@ -33,7 +33,7 @@ const char *kModel = R"(
     y = Identity (flat)
     s = Shape (x)
     same = Reshape (x, s)
-    z = qlc.FakeQuant (r)
+    z = acme.Custom (r)
     z2 = Relu (z)
   }
 )";
