@@ -116,13 +116,19 @@ static void forEachElement(const ChannelLayout &l, Fn fn) {
         fn(i, c);
 }
 
-llvm::Expected<Tensor> qlc::applyFakeQuant(const Tensor &x, const Tensor &eps,
-                                           const FakeQuantAttrs &attrs) {
+/// The layout of a float/double X against eps; errors otherwise.
+static llvm::Expected<ChannelLayout>
+checkOperands(const Tensor &x, const Tensor &eps, const FakeQuantAttrs &attrs) {
   ElementType type = x.getElementType();
   if (type != ElementType::Float && type != ElementType::Double)
     return makeError("FakeQuant input must be float or double");
-  llvm::Expected<ChannelLayout> layout =
-      resolveEpsLayout(x.getShape(), eps, attrs.axis);
+  return resolveEpsLayout(x.getShape(), eps, attrs.axis);
+}
+
+llvm::Expected<Tensor> qlc::applyFakeQuant(const Tensor &x, const Tensor &eps,
+                                           const FakeQuantAttrs &attrs) {
+  ElementType type = x.getElementType();
+  llvm::Expected<ChannelLayout> layout = checkOperands(x, eps, attrs);
   if (!layout)
     return layout.takeError();
   Tensor y(type, x.getShape());
@@ -146,10 +152,7 @@ llvm::Expected<Tensor> qlc::applyFakeQuant(const Tensor &x, const Tensor &eps,
 llvm::Expected<Tensor> qlc::quantizeToLevels(const Tensor &x, const Tensor &eps,
                                              const FakeQuantAttrs &attrs) {
   ElementType type = x.getElementType();
-  if (type != ElementType::Float && type != ElementType::Double)
-    return makeError("FakeQuant input must be float or double");
-  llvm::Expected<ChannelLayout> layout =
-      resolveEpsLayout(x.getShape(), eps, attrs.axis);
+  llvm::Expected<ChannelLayout> layout = checkOperands(x, eps, attrs);
   if (!layout)
     return layout.takeError();
   Tensor q(ElementType::Int64, x.getShape());
