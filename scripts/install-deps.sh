@@ -12,7 +12,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libgtest-dev libgmock-dev zlib1g-dev
   libdnnl-dev libeigen3-dev libopenblas-dev
   # tests
-  python3 libonnx-testdata
+  python3 libonnx-testdata dataset-fashion-mnist
 )
 # Node.js may come from outside Debian (the CI image ships its own, which
 # conflicts with Debian's npm package): only install it when it is missing.
