@@ -47,6 +47,17 @@ void TensorType::clearShape() {
   dims.clear();
 }
 
+bool TensorType::admitsShape(llvm::ArrayRef<int64_t> shape) const {
+  if (!rankKnown)
+    return true;
+  if (dims.size() != shape.size())
+    return false;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (dims[d].isKnown() && dims[d].size != shape[d])
+      return false;
+  return true;
+}
+
 std::string TensorType::str() const {
   std::string s = getElementTypeName(elem).str();
   if (!rankKnown)

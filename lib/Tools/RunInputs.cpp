@@ -54,14 +54,7 @@ llvm::Error run::checkInputTensor(const Value &input, ElementType elem,
     return makeError("input '" + input.getName() + "' has element type " +
                      getElementTypeName(elem) + ", expected " +
                      getElementTypeName(want));
-  if (!type.hasRank())
-    return llvm::Error::success();
-  bool fits = type.getRank() == static_cast<int64_t>(shape.size());
-  for (size_t d = 0; fits && d < shape.size(); ++d) {
-    const Dim &dim = type.getDims()[d];
-    fits = !dim.isKnown() || dim.size == shape[d];
-  }
-  if (!fits)
+  if (!type.admitsShape(shape))
     return makeError("input '" + input.getName() + "' has shape " +
                      formatShape(shape) + ", expected " + type.str());
   return llvm::Error::success();

@@ -112,16 +112,18 @@ public:
 private:
   llvm::json::Object lastReport;
 
+  /// The range options; both method parameters are checked whatever the
+  /// method, so a typo is caught before a run that would not use it.
   llvm::Expected<RangeOptions> getRangeOptions() const {
     RangeOptions o;
-    o.method = *parseRangeMethod(method.getValue());
     o.percentile = percentile;
     o.nStd = nStd;
-    if (!(o.percentile > 0 && o.percentile <= 100))
-      return makeError("calibrate: percentile must be in (0, 100], got " +
-                       std::to_string(o.percentile));
-    if (!(o.nStd > 0))
-      return makeError("calibrate: n-std must be positive");
+    for (RangeMethod m : {RangeMethod::Percentile, RangeMethod::MeanStd}) {
+      o.method = m;
+      if (llvm::Error err = validateRangeOptions(o))
+        return addErrorContext(std::move(err), "calibrate");
+    }
+    o.method = *parseRangeMethod(method.getValue());
     return o;
   }
 

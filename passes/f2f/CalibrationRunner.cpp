@@ -150,18 +150,14 @@ llvm::Expected<const Value *> getDataInput(const Model &model) {
   return input;
 }
 
-/// Checks a sample shape against the input type (unknown dims match all).
-llvm::Error checkSampleShape(const DatasetReader &data, const Value &input) {
+/// Checks that batches of `batch` samples fit the input type.
+llvm::Error checkSampleShape(const DatasetReader &data, const Value &input,
+                             int64_t batch) {
   const TensorType &type = input.getType();
-  if (!type.hasRank())
-    return llvm::Error::success();
   llvm::ArrayRef<int64_t> sample = data.getSampleShape();
-  bool ok = type.getRank() == static_cast<int64_t>(sample.size()) + 1;
-  for (size_t i = 0; ok && i < sample.size(); ++i) {
-    const Dim &d = type.getDims()[i + 1];
-    ok = !d.isKnown() || d.size == sample[i];
-  }
-  if (ok)
+  Shape batchShape{batch};
+  batchShape.append(sample.begin(), sample.end());
+  if (type.admitsShape(batchShape))
     return llvm::Error::success();
   return makeError(data.getPath() + ": samples of shape " +
                    formatShape(sample) + " do not fit input '" +
@@ -182,15 +178,14 @@ qlc::f2f::runCalibration(const Model &model, std::vector<ObservedGroup> &groups,
   auto data = DatasetReader::open(config.dataPath, dataOptions);
   if (!data)
     return addErrorContext(data.takeError(), "calibration data");
-  if (llvm::Error err = checkSampleShape(**data, **input))
-    return err;
-
   // A model with a fixed batch dimension takes exactly that many rows.
   int64_t batch = config.batchSize;
   bool fixedBatch =
       type.hasRank() && type.getRank() > 0 && type.getDims()[0].isKnown();
   if (fixedBatch)
     batch = type.getDims()[0].size;
+  if (llvm::Error err = checkSampleShape(**data, **input, batch))
+    return err;
   int64_t total = (*data)->getNumSamples();
   if (config.maxSamples > 0)
     total = std::min(total, config.maxSamples);

@@ -50,6 +50,9 @@ public:
   void setShape(llvm::ArrayRef<int64_t> shape);
   void clearShape();
   bool isUndefined() const { return elem == ElementType::Undefined && !rankKnown; }
+  /// Whether a tensor of `shape` fits: no rank, or the same rank with every
+  /// known dimension equal (unknown and symbolic dimensions fit anything).
+  bool admitsShape(llvm::ArrayRef<int64_t> shape) const;
   /// "float[1,3,N,?]" as in ONNX's textual syntax ("float" without a shape).
   std::string str() const;
 

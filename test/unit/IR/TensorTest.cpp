@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlc/IR/Tensor.h"
+#include "qlc/IR/Type.h"
 
 #include "gtest/gtest.h"
 
@@ -60,7 +61,7 @@ TEST(TensorTest, HalfConversionsRoundToNearestEven) {
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(halfToFloat(0x3c00), 1.0f);
   EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(floatToHalf(70000.0f), 0x7c00); // overflow to infinity
+  EXPECT_EQ(floatToHalf(70000.0f), 0x7c00);              // overflow to infinity
   EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
   EXPECT_EQ(floatToHalf(std::ldexp(1.0f, -24)), 0x0001);
   // 1 + 2^-11 is halfway between 1 and the next half: ties to even (1.0).
@@ -85,4 +86,17 @@ TEST(TensorTest, ElementTypeNames) {
     EXPECT_EQ(parseElementTypeName(getElementTypeName(t)), t);
   }
   EXPECT_EQ(parseElementTypeName("float8"), ElementType::Undefined);
+}
+
+TEST(TensorTypeTest, AdmitsShapesMatchingKnownDims) {
+  TensorType noRank(ElementType::Float);
+  EXPECT_TRUE(noRank.admitsShape({2, 3}));
+  TensorType t(ElementType::Float,
+               {Dim::unknown(), Dim::known(3), Dim::symbolic("W")});
+  EXPECT_TRUE(t.admitsShape({7, 3, 5}));
+  EXPECT_FALSE(t.admitsShape({7, 4, 5})); // known dim differs
+  EXPECT_FALSE(t.admitsShape({7, 3}));    // rank differs
+  TensorType scalar(ElementType::Float, llvm::ArrayRef<int64_t>{});
+  EXPECT_TRUE(scalar.admitsShape({}));
+  EXPECT_FALSE(scalar.admitsShape({1}));
 }
