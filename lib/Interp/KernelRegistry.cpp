@@ -143,6 +143,7 @@ const KernelRegistry &KernelRegistry::getDefault() {
     registerNormKernels(r);
     registerQuantKernels(r);
     registerQlcKernels(r);
+    registerIntegerOpsKernels(r);
     return r;
   }();
   return registry;

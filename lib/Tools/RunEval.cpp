@@ -102,8 +102,9 @@ static llvm::Expected<Dataset> loadDataset(const LoadedModel &m,
   Shape probe{d.batch};
   probe.append((*reader)->getSampleShape().begin(),
                (*reader)->getSampleShape().end());
-  if (llvm::Error err = checkInputTensor(*m.inputs.front(),
-                                         (*reader)->getElementType(), probe))
+  if (llvm::Error err = checkInputTensor(
+          *m.inputs.front(), (*reader)->getElementType(), probe,
+          m.inputQuantisation.count(m.inputs.front()->getName().str()) != 0))
     return addErrorContext(std::move(err), file + ": array 'x'");
   d.reader = std::move(*reader);
   return d;
@@ -201,7 +202,9 @@ llvm::Error run::runEvaluation(LoadedModel &m, LoadedModel *other,
       TensorMap otherInputs;
       const Value &otherInput = *other->inputs.front();
       otherInputs[otherInput.getName().str()] =
-          convertForInput(otherInput, inputs[inputName]);
+          other->inputQuantisation.count(otherInput.getName().str())
+              ? inputs[inputName] // runModel quantises float data
+              : convertForInput(otherInput, inputs[inputName]);
       auto resultsOther = runModel(*other, otherInputs);
       if (!resultsOther)
         return resultsOther.takeError();

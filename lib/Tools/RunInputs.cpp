@@ -47,10 +47,12 @@ static std::string listInputNames(const LoadedModel &m) {
 }
 
 llvm::Error run::checkInputTensor(const Value &input, ElementType elem,
-                                  llvm::ArrayRef<int64_t> shape) {
+                                  llvm::ArrayRef<int64_t> shape,
+                                  bool quantisable) {
   const TensorType &type = input.getType();
   ElementType want = type.getElementType();
-  if (want != ElementType::Undefined && elem != want)
+  bool quantised = quantisable && isFloatType(elem) && isIntegerType(want);
+  if (want != ElementType::Undefined && elem != want && !quantised)
     return makeError("input '" + input.getName() + "' has element type " +
                      getElementTypeName(elem) + ", expected " +
                      getElementTypeName(want));
@@ -140,8 +142,9 @@ llvm::Expected<TensorMap> run::gatherInputs(const LoadedModel &m,
     auto tensor = readTensorFile(file);
     if (!tensor)
       return addErrorContext(tensor.takeError(), file);
-    if (llvm::Error err = checkInputTensor(*input, tensor->getElementType(),
-                                           tensor->getShape()))
+    if (llvm::Error err = checkInputTensor(
+            *input, tensor->getElementType(), tensor->getShape(),
+            m.inputQuantisation.count(input->getName().str()) != 0))
       return addErrorContext(std::move(err), file);
     inputs[input->getName().str()] = std::move(*tensor);
   }

@@ -14,6 +14,8 @@
 
 #include "qlc/Tools/RunMain.h"
 #include "RunSupport.h"
+
+#include "qlc/Quant/InputQuantisation.h"
 #include "qlc/Support/Error.h"
 #include "qlc/Tools/ToolUtils.h"
 
@@ -103,8 +105,12 @@ run::loadRunnableModel(llvm::StringRef path, const InterpreterOptions &opts) {
   m.model = std::move(*model);
   const Graph &graph = m.model->getGraph();
   for (const Value *v : graph.getInputs())
-    if (v->isGraphInput())
+    if (v->isGraphInput()) {
       m.inputs.push_back(v);
+      if (isIntegerType(v->getElementType()))
+        if (auto q = readInputQuantisation(*m.model, v->getName()))
+          m.inputQuantisation[v->getName().str()] = *q;
+    }
   for (const Value *v : graph.getOutputs())
     m.outputNames.push_back(v->getName().str());
   m.interpreter = std::make_unique<Interpreter>(*m.model, opts);
@@ -113,8 +119,37 @@ run::loadRunnableModel(llvm::StringRef path, const InterpreterOptions &opts) {
   return m;
 }
 
+/// Float data for an integer input of an F2T program becomes the integer
+/// image the model's metadata describes (qlc.input_quant.<name>).
+static llvm::Expected<TensorMap> quantiseInputs(const LoadedModel &m,
+                                                const TensorMap &inputs) {
+  TensorMap out;
+  for (const auto &[name, t] : inputs) {
+    auto it = m.inputQuantisation.find(name);
+    if (it == m.inputQuantisation.end() || !isFloatType(t.getElementType())) {
+      out[name] = t;
+      continue;
+    }
+    const Value *input = m.model->getGraph().lookupValue(name);
+    auto q = quantizeInput(t, it->second, input->getElementType());
+    if (!q)
+      return addErrorContext(q.takeError(), m.path + ": input '" + name + "'");
+    out[name] = std::move(*q);
+  }
+  return out;
+}
+
 llvm::Expected<TensorMap> run::runModel(LoadedModel &m,
                                         const TensorMap &inputs) {
+  if (!m.inputQuantisation.empty()) {
+    auto quantised = quantiseInputs(m, inputs);
+    if (!quantised)
+      return quantised.takeError();
+    auto results = m.interpreter->run(*quantised);
+    if (!results)
+      return addErrorContext(results.takeError(), m.path);
+    return results;
+  }
   auto results = m.interpreter->run(inputs);
   if (!results)
     return addErrorContext(results.takeError(), m.path);
@@ -185,8 +220,12 @@ inputsFor(const LoadedModel &a, const LoadedModel &b, const TensorMap &inputs) {
   for (size_t i = 0; i < b.inputs.size(); ++i) {
     std::string from =
         byName ? b.inputs[i]->getName().str() : a.inputs[i]->getName().str();
+    const Tensor &t = inputs.at(from);
+    // Float data for an F2T program is quantised by runModel.
+    bool quantised = b.inputQuantisation.count(b.inputs[i]->getName().str()) &&
+                     isFloatType(t.getElementType());
     out[b.inputs[i]->getName().str()] =
-        convertForInput(*b.inputs[i], inputs.at(from));
+        quantised ? t : convertForInput(*b.inputs[i], t);
   }
   return out;
 }

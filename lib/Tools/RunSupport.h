@@ -17,9 +17,11 @@
 
 #include "qlc/IO/TensorCompare.h"
 #include "qlc/Interp/Interpreter.h"
+#include "qlc/Quant/InputQuantisation.h"
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +38,9 @@ struct LoadedModel {
   std::vector<const Value *> inputs;
   /// Graph outputs in declaration order.
   std::vector<std::string> outputNames;
+  /// Integer inputs of an F2T program that take float data, quantised as
+  /// the model's metadata says.
+  std::map<std::string, InputQuantisationInfo> inputQuantisation;
 };
 
 llvm::Expected<LoadedModel> loadRunnableModel(llvm::StringRef path,
@@ -60,9 +65,10 @@ llvm::Expected<TensorMap> gatherInputs(const LoadedModel &m,
                                        const InputOptions &options);
 /// Checks a tensor's element type and shape against the declared type of
 /// `input` (element type, rank, known dimensions); the message names the
-/// input.
+/// input. `quantisable`: float data is accepted for an integer input.
 llvm::Error checkInputTensor(const Value &input, ElementType elem,
-                             llvm::ArrayRef<int64_t> shape);
+                             llvm::ArrayRef<int64_t> shape,
+                             bool quantisable = false);
 
 /// `tensor` converted to the declared element type of `input` when both are
 /// numeric and differ (to feed one data set to a float and an integer

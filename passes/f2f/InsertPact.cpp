@@ -256,6 +256,12 @@ private:
     Value *out = act.getResult(0);
     if (!mayBeFloat(*out) || isExcluded(act))
       return false;
+    // An Identity of a constant (torch.onnx shares equal initializers this
+    // way, e.g. two BN biases) is a parameter, not an activation.
+    Value *in = act.getInput(0);
+    if (in && (in->isInitializer() || !in->getDefiningNode()) &&
+        !in->isGraphInput())
+      return false;
     for (Node *user : out->getUsers())
       if (isFakeQuant(*user))
         return false; // already quantised

@@ -44,6 +44,7 @@ void registerQuantKernels(KernelRegistry &registry);
 
 // Ops of qlc's own domain (QlcOps.cpp).
 void registerQlcKernels(KernelRegistry &registry);
+void registerIntegerOpsKernels(KernelRegistry &registry);
 } // namespace qlc
 
 #endif // QLC_LIB_INTERP_KERNELS_KERNELS_H
