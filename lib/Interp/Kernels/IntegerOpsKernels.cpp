@@ -131,8 +131,10 @@ llvm::Error runEpsTunnel(KernelContext &ctx, const std::vector<double> &epsIn,
                      epsOut[offs[2] + k * plan.getInnerStride(2)];
           if constexpr (toInteger) {
             r = std::nearbyint(r);
+            // hi + 1 is a power of two, which double holds exactly; hi
+            // itself may not be (INT64_MAX rounds up to 2^63).
             if (!(r >= static_cast<double>(lo) &&
-                  r <= static_cast<double>(hi))) {
+                  r < static_cast<double>(hi) + 1.0)) {
               bad = bad < 0 ? o + k : bad;
               r = 0;
             }
