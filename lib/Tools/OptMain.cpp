@@ -19,7 +19,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlc/Tools/OptMain.h"
+
 #include "Passes.h"
+#include "f2t/VerifyFakeVsTrue.h"
 #include "qlc/IO/FileIO.h"
 #include "qlc/ONNX/Export.h"
 #include "qlc/Pass/PassManager.h"
@@ -134,6 +136,14 @@ struct OptOptions {
   cl::opt<std::string> calibSamples{
       "calib-samples", cl::desc("Default samples= of calibrate passes"),
       cl::value_desc("N"), cl::cat(category)};
+  cl::opt<std::string> verifyData{
+      "verify-fake-vs-true",
+      cl::desc("Run the input (fake-quantised) model and the output (integer "
+               "program) on this data and compare them tensor by tensor"),
+      cl::value_desc("data.npz"), cl::cat(category)};
+  cl::opt<int64_t> verifySamples{"verify-samples",
+                                 cl::desc("Samples --verify-fake-vs-true runs"),
+                                 cl::init(256), cl::cat(category)};
 };
 
 bool isTextPath(llvm::StringRef path) {
@@ -202,8 +212,10 @@ llvm::Error applyCalibrationDefaults(PassManager &pm, const OptOptions &opts) {
   return result;
 }
 
-/// {"model": ..., "passes": [{"pass": "calibrate", "report": {...}}, ...]}
-int writeReport(PassManager &pm, const OptOptions &opts) {
+/// {"model": ..., "passes": [{"pass": "calibrate", "report": {...}}, ...],
+///  "verify": {...}}
+int writeReport(PassManager &pm, const OptOptions &opts,
+                llvm::json::Value verification) {
   llvm::json::Array passes;
   pm.forEachPass([&](Pass &pass) {
     llvm::json::Value report = pass.getReport();
@@ -214,6 +226,8 @@ int writeReport(PassManager &pm, const OptOptions &opts) {
   });
   llvm::json::Object root{{"model", opts.input.getValue()},
                           {"passes", std::move(passes)}};
+  if (verification.kind() != llvm::json::Value::Null)
+    root["verify"] = std::move(verification);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
@@ -286,9 +300,23 @@ int qlc::qlcOptMain(int argc, char **argv) {
   auto model = loadModel(opts.input);
   if (!model)
     return reportError(opts.input, model.takeError());
+  std::unique_ptr<Model> before;
+  if (!opts.verifyData.empty())
+    before = (*model)->clone();
   if (llvm::Error err = pm.run(**model))
     return reportError(opts.input, std::move(err));
+  llvm::json::Value verification = nullptr;
+  if (before) {
+    f2t::VerifyOptions v;
+    v.dataPath = opts.verifyData;
+    v.samples = opts.verifySamples;
+    auto summary = f2t::verifyFakeVsTrue(*before, **model, v, llvm::errs());
+    if (!summary)
+      return reportError(opts.input, summary.takeError());
+    verification = std::move(*summary);
+  }
   if (int rc = writeOutput(**model, opts))
     return rc;
-  return opts.report.empty() ? 0 : writeReport(pm, opts);
+  return opts.report.empty() ? 0
+                             : writeReport(pm, opts, std::move(verification));
 }

@@ -16,6 +16,8 @@
 // Only the edge into the add is quantised: a residual value that also feeds
 // a convolution keeps its own (or no) quantiser there. Trees whose operands
 // and result are already on one shared eps are left alone (idempotence).
+// The result's quantiser rounds half to even whatever the leaves do: the
+// exact sum is on the grid, and only float error can move it off.
 //
 //===----------------------------------------------------------------------===//
 
@@ -156,7 +158,14 @@ private:
           makeNodeName(graph, root, "in" + std::to_string(index) + "q"));
       ++quantisers;
     }
-    quantiseValue(graph, root.getResult(0), eps, attrs,
+    // The sum of values on one grid is an exact multiple of eps, but in
+    // float (a + b) / eps can land just below the integer, where a floor
+    // would drop a whole level (10% of one residual CNN's add outputs did).
+    // Rounding to nearest gives the exact level and is what the integer
+    // add computes.
+    FakeQuantAttrs outAttrs = attrs;
+    outAttrs.grid.rounding = Rounding::HalfEven;
+    quantiseValue(graph, root.getResult(0), eps, outAttrs,
                   makeNodeName(graph, root, "outq"));
     ++quantisers;
     ++addTrees;

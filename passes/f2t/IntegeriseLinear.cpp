@@ -139,8 +139,11 @@ private:
 
     // The integer image of the input: 8-bit on a quantiser's grid, or a
     // wide sum (an average pool's) that only an int32 MatMul can take.
+    // A float tunnel output is the fake value (eps may well be 1, e.g. raw
+    // 0..255 pixels): it becomes the integer image here.
+    bool fromFake = isFloatType(in->to);
     ElementType imageType = in->to;
-    if (!isUnitEps(in->epsOut)) {
+    if (fromFake) {
       llvm::Optional<QuantGrid> grid = findImageGrid(model, tin->getInput(0));
       imageType = grid ? integerTypeForGrid(*grid) : ElementType::Int32;
     }
@@ -154,7 +157,7 @@ private:
                                    "operands: quantise the input");
     if (!narrow)
       imageType = ElementType::Int32;
-    double epsX = in->epsOut[0];
+    double epsX = fromFake ? in->epsOut[0] : in->epsIn[0];
     std::vector<double> epsW = wq->getInput(1)->getConstant()->toDoubles();
 
     bool transpose = kind == "Gemm" && op.getAttrInt("transB", 0);
@@ -165,7 +168,7 @@ private:
       *wInt = wInt->castTo(ElementType::Int32);
 
     // Input tunnel: fake value -> integer image.
-    if (!isUnitEps(in->epsOut))
+    if (fromFake)
       setTunnel(*tin, in->epsIn, {1.0}, imageType);
 
     std::string base = f2f::getLayerName(op).str();

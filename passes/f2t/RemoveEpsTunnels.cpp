@@ -15,7 +15,9 @@
 //   scale (per channel) is reported and recorded in the metadata
 //   (qlc.output_scale.<name>) for the host (QuantLib's
 //   FinalEpsTunnelRemover).
-// * Any other tunnel left marks a float region: reported with a warning.
+// * Any other tunnel left is reported: an integer -> float one starts a
+//   float tail (a Softmax after the logits, say); a float -> integer one
+//   ends a float region inside the program and is warned about.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +46,8 @@ public:
       "qlc.input_quant.<name> records eps and grid). Output tunnels stay "
       "with head=float, or are removed with head=integer, their scale "
       "recorded in qlc.output_scale.<name> and in the report. Remaining "
-      "tunnels mean float regions and are warned about.";
+      "tunnels are reported: float tails (e.g. a Softmax head), and float "
+      "regions inside the integer program, which are also warned about.";
 
   Option<std::string> head{*this,
                            "head",
@@ -61,18 +64,25 @@ public:
     for (Value *in : graph.getInputs())
       if (!in->isInitializer())
         changed |= integerInput(graph, *in);
-    llvm::json::Array outputs, regions;
+    llvm::json::Array outputs, regions, tails;
     for (unsigned i = 0; i < graph.getOutputs().size(); ++i)
       changed |= handleOutput(model, i, outputs);
-    for (Node &n : graph.getNodes())
-      if (isEpsTunnel(n) && !n.getResult(0)->isGraphOutput()) {
-        regions.push_back(n.getName().str());
-        ++left;
-        llvm::errs() << "warning: '" << n.getName()
-                     << "' (qlc.EpsTunnel): a float region remains between "
-                        "'"
-                     << n.getInput(0)->getName() << "' and its readers\n";
+    for (Node &n : graph.getNodes()) {
+      if (!isEpsTunnel(n) || n.getResult(0)->isGraphOutput())
+        continue;
+      // Integer -> float with nothing integer after it is a float tail
+      // (a Softmax head, say); float -> integer ends a float region inside
+      // the program, which is worth a warning.
+      if (isIntegerType(elementTypeOf(n.getInput(0)))) {
+        tails.push_back(n.getName().str());
+        continue;
       }
+      regions.push_back(n.getName().str());
+      ++left;
+      llvm::errs() << "warning: '" << n.getName() << "' (qlc.EpsTunnel): '"
+                   << n.getInput(0)->getName()
+                   << "' is computed in float inside the integer program\n";
+    }
     if (changed)
       eraseDeadConstants(graph);
     llvm::json::Array accumulators;
@@ -80,6 +90,7 @@ public:
       return err;
     report = llvm::json::Object{{"outputs", std::move(outputs)},
                                 {"float_regions", std::move(regions)},
+                                {"float_tails", std::move(tails)},
                                 {"accumulators", std::move(accumulators)}};
     return changed;
   }

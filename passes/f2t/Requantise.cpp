@@ -290,7 +290,7 @@ llvm::Error RequantisePass::rewrite(Model &model, Chain &c,
   // The integer input: the tunnel's source, as an integer image.
   Value *src = c.tunnel->getInput(0);
   ElementType srcType = elementTypeOf(src);
-  if (!isUnitEps(ta->epsIn)) {
+  if (!isIntegerType(srcType)) {
     llvm::Optional<QuantGrid> g = findImageGrid(model, src);
     if (!g)
       return llvm::Error::success(); // a float region: stays float
