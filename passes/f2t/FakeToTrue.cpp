@@ -44,11 +44,13 @@ public:
   Option<unsigned> shift{*this, "shift", "D: requantisation shift", 24};
   Option<unsigned> minShift{*this, "min-shift",
                             "lowest D accumulator=int32 may choose", 8};
-  Option<std::string> accumulator{*this,
-                                  "accumulator",
-                                  "width x * mul + add must fit",
-                                  "int32",
-                                  {"int32", "int64"}};
+  Option<std::string> accumulator{
+      *this,
+      "accumulator",
+      "width x * mul + add must fit: int64 keeps D (precise); int32 "
+      "lowers D per layer where it can",
+      "int64",
+      {"int32", "int64"}};
   Option<std::string> head{*this,
                            "head",
                            "float: keep the outputs' rescaling; integer: "

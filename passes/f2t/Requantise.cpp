@@ -20,7 +20,11 @@
 // for a half-even quantiser (rounding folded into add); the constants are
 // rounded, not floored (QuantLib main/devel; legacy floors and loses up to
 // one unit of mul). The activation becomes the clip range, intersected with
-// the grid. Range analysis bounds |x * mul + add|: with accumulator=int32,
+// the grid. Range analysis bounds |x * mul + add|. The default,
+// accumulator=int64, keeps D: the precision of mul is what keeps the integer
+// program on the fake model's levels (D = 24 instead of 22 took the residual
+// Fashion-MNIST CNN from 99.83 % to 99.96 % top-1 agreement). With
+// accumulator=int32 (for targets with 32-bit requantisation),
 // D is lowered per layer (not below min-shift) until it fits 32 bits;
 // whatever still needs more is reported as 64-bit. Nothing overflows
 // silently: the interpreter checks int64, and the report lists the width.
@@ -76,11 +80,13 @@ public:
   Option<unsigned> shift{*this, "shift", "D: requantisation shift", 24};
   Option<unsigned> minShift{*this, "min-shift",
                             "lowest D accumulator=int32 may choose", 8};
-  Option<std::string> accumulator{*this,
-                                  "accumulator",
-                                  "width x * mul + add must fit",
-                                  "int32",
-                                  {"int32", "int64"}};
+  Option<std::string> accumulator{
+      *this,
+      "accumulator",
+      "width x * mul + add must fit: int64 keeps D (precise); int32 "
+      "lowers D per layer where it can",
+      "int64",
+      {"int32", "int64"}};
   PassStatistic requants{*this, "requants", "requantisers created"};
   PassStatistic wide{*this, "int64", "requantisers needing 64-bit arithmetic"};
 

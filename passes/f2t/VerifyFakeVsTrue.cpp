@@ -1,5 +1,5 @@
 //===- VerifyFakeVsTrue.cpp - Compare a fake-quantised model with its F2T
-//program ===//
+// program ===//
 //
 // Part of qlc. SPDX-License-Identifier: Apache-2.0
 //

@@ -14,10 +14,8 @@
 #                         against FQ's
 # Checked rows (Fashion-MNIST CNNs, 10 000 test images, 512 training
 # images for calibration): |true - fake| <= 0.05 points, true >= float -
-# 0.3 points, true~fake >= 99.5% (the issue asks 99.9%; the residual CNN
-# measures 99.83%: the remaining flips start where the fake model's float32
-# BN lands on a level boundary, see docs/f2t-results.md). MLPerf Tiny rows (ResNet-8, MobileNetV1
-# VWW, wake-word DS-CNN) are reported, not checked: the repository has no
+# 0.3 points, true~fake >= 99.9% (issue 5's targets). MLPerf Tiny rows
+# (ResNet-8, MobileNetV1 VWW, wake-word DS-CNN) are reported, not checked: the repository has no
 # labelled CIFAR-10 or VWW data, so ResNet-8 and VWW run on seeded
 # synthetic images from qlc-synth-images (placeholder labels; only the
 # agreements are meaningful), and the DS-CNN on its 45 labelled samples,
@@ -35,7 +33,7 @@ if [[ ! -f $DATA/t10k-images-idx3-ubyte.gz ]]; then
   echo "skipped: $DATA has no Fashion-MNIST (apt-get install dataset-fashion-mnist)"
   exit 77
 fi
-MAX_TRUE_FAKE=0.05 MAX_BELOW_FLOAT=0.3 MIN_AGREEMENT=99.5
+MAX_TRUE_FAKE=0.05 MAX_BELOW_FLOAT=0.3 MIN_AGREEMENT=99.9
 rm -rf "$WORK" && mkdir -p "$WORK"
 "$FMNIST_NPZ" "$DATA/t10k-images-idx3-ubyte.gz" \
   "$DATA/t10k-labels-idx1-ubyte.gz" "$WORK/fmnist-test.npz"
