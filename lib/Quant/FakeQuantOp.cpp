@@ -14,6 +14,7 @@
 
 #include "qlc/Support/Error.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace qlc;
@@ -25,6 +26,17 @@ bool qlc::isFakeQuant(const Node &node) {
 void qlc::addQlcOpsetImport(Model &model) {
   if (model.getOpsetVersion(kQlcDomain) < 0)
     model.setOpsetVersion(kQlcDomain, 1);
+}
+
+void qlc::removeQlcOpsetImportIfUnused(Model &model) {
+  for (const Node &n : model.getGraph().getNodes())
+    if (n.getDomain() == kQlcDomain)
+      return;
+  auto &opsets = model.opsets;
+  opsets.erase(std::remove_if(
+                   opsets.begin(), opsets.end(),
+                   [](const OpsetImport &o) { return o.domain == kQlcDomain; }),
+               opsets.end());
 }
 
 llvm::Expected<FakeQuantAttrs> qlc::readFakeQuantAttrs(const Node &node) {

@@ -26,7 +26,7 @@ bool qlc::isEpsTunnel(const Node &node) {
   return node.getOpType() == kEpsTunnelOpName && node.getDomain() == kQlcDomain;
 }
 
-static bool isSupportedIntegerType(ElementType t) {
+bool qlc::isRequantType(ElementType t) {
   switch (t) {
   case ElementType::Int8:
   case ElementType::UInt8:
@@ -47,7 +47,7 @@ static llvm::Expected<ElementType> readToAttr(const Node &node,
   int64_t code = node.getAttrInt("to", 0);
   auto type = static_cast<ElementType>(code);
   if (code <= 0 || code > kMaxElementType ||
-      (!isSupportedIntegerType(type) && type != ElementType::Float &&
+      (!isRequantType(type) && type != ElementType::Float &&
        type != ElementType::Double))
     return makeNodeError(node, "attribute 'to' must be an integer type up to "
                                "64 bits, float or double, got " +
@@ -71,7 +71,7 @@ llvm::Expected<RequantAttrs> qlc::readRequantAttrs(const Node &node) {
   if (attrs.shift < 0 || attrs.shift > 62)
     return makeNodeError(node, "shift must be in 0..62, got " +
                                    llvm::Twine(attrs.shift));
-  if (!isSupportedIntegerType(attrs.to))
+  if (!isRequantType(attrs.to))
     return makeNodeError(node, "'to' must be an integer type");
   auto [tlo, thi] = integerTypeRange(attrs.to);
   if (attrs.lo > attrs.hi || attrs.lo < tlo || attrs.hi > thi)

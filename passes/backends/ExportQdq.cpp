@@ -206,7 +206,7 @@ public:
     QdqBuilder builder(graph);
     for (const QuantiserPlan &p : plans)
       exportQuantiser(graph, builder, p);
-    dropQlcImportIfUnused(model);
+    removeQlcOpsetImportIfUnused(model);
     return true;
   }
 
@@ -387,18 +387,6 @@ private:
              b.addConstant(base, "zero", Tensor::scalar<float>(float(zero))),
              "level");
     return op("Mul", v, epsV, "snapped");
-  }
-
-  static void dropQlcImportIfUnused(Model &model) {
-    for (const Node &n : model.getGraph().getNodes())
-      if (n.getDomain() == kQlcDomain)
-        return;
-    auto &opsets = model.opsets;
-    opsets.erase(std::remove_if(opsets.begin(), opsets.end(),
-                                [](const OpsetImport &o) {
-                                  return o.domain == kQlcDomain;
-                                }),
-                 opsets.end());
   }
 };
 

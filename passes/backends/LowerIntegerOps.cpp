@@ -75,22 +75,8 @@ struct LoweringPlan {
   bool overflowFree = false;
 };
 
-bool isRequantInputType(ElementType t) {
-  switch (t) {
-  case ElementType::Int8:
-  case ElementType::UInt8:
-  case ElementType::Int16:
-  case ElementType::UInt16:
-  case ElementType::Int32:
-  case ElementType::Int64:
-    return true;
-  default:
-    return false;
-  }
-}
-
 bool isTunnelType(ElementType t) {
-  return isRequantInputType(t) || t == ElementType::Float ||
+  return isRequantType(t) || t == ElementType::Float ||
          t == ElementType::Double;
 }
 
@@ -119,7 +105,7 @@ std::string formatInt(int64_t v) {
 /// Whether |x * mul + add| <= INT64_MAX for every x of `xType` and every
 /// mul and add element (a bound over all pairings, so conservative).
 bool isOverflowFree(ElementType xType, const Tensor *mul, const Tensor *add) {
-  if (!mul || !add || !isRequantInputType(xType))
+  if (!mul || !add || !isRequantType(xType))
     return false;
   auto [lo, hi] = integerTypeRange(xType);
   __int128 xMax = std::max(-static_cast<__int128>(lo), __int128(hi));
@@ -179,7 +165,7 @@ llvm::Expected<LoweringPlan> planRequant(Node &n) {
     return attrs.takeError();
   p.requant = *attrs;
   ElementType xType = n.getInput(0)->getElementType();
-  if (xType != ElementType::Undefined && !isRequantInputType(xType))
+  if (xType != ElementType::Undefined && !isRequantType(xType))
     return makeNodeError(n, "X must be an integer tensor of at most 64 bits, "
                             "got " +
                                 getElementTypeName(xType));
@@ -386,7 +372,7 @@ public:
         ++tunnelsLowered;
       }
     }
-    dropQlcImportIfUnused(model);
+    removeQlcOpsetImportIfUnused(model);
     return true;
   }
 
@@ -476,23 +462,11 @@ private:
       v = b.emit("Div", v, {b.asDouble(epsIn, "eps_in_f64")}, f64, "div");
     if (!isConstantAll(epsOut, 1))
       v = b.emit("Mul", v, {b.asDouble(epsOut, "eps_out_f64")}, f64, "mul");
-    if (isRequantInputType(to))
+    if (isRequantType(to))
       v = b.cast(b.emit("Round", v, {}, f64, "round"), to, "cast");
     else if (to != f64)
       v = b.cast(v, to, "cast");
     b.finish(v, to);
-  }
-
-  static void dropQlcImportIfUnused(Model &model) {
-    for (const Node &n : model.getGraph().getNodes())
-      if (n.getDomain() == kQlcDomain)
-        return;
-    auto &opsets = model.opsets;
-    opsets.erase(std::remove_if(opsets.begin(), opsets.end(),
-                                [](const OpsetImport &o) {
-                                  return o.domain == kQlcDomain;
-                                }),
-                 opsets.end());
   }
 };
 

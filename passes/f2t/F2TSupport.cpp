@@ -111,6 +111,22 @@ llvm::Optional<TunnelView> f2t::viewTunnel(Node &node) {
   return view;
 }
 
+bool f2t::isReadOnlyByTunnels(const Value &v) {
+  return !v.isGraphOutput() && v.hasUses() &&
+         llvm::all_of(v.getUses(), [](const Use &u) {
+           return !u.implicit && isEpsTunnel(*u.user) && u.index == 0;
+         });
+}
+
+void f2t::retargetTunnels(Value &from, Value *to) {
+  llvm::SmallVector<Node *, 4> readers = from.getUsers();
+  for (Node *t : readers) {
+    llvm::Optional<TunnelView> view = viewTunnel(*t);
+    t->setInput(0, to);
+    setTunnel(*t, {1.0}, view->epsOut, view->to);
+  }
+}
+
 int64_t f2t::tunnelAxis(const Node &tunnel) {
   for (unsigned i : {1u, 2u}) {
     const Tensor *t = tunnel.getInput(i)->getConstant();

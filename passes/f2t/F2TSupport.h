@@ -83,6 +83,13 @@ void setTunnel(Node &tunnel, llvm::ArrayRef<double> epsIn,
 /// keep their names where possible.
 void bypassTunnel(Graph &graph, Node &tunnel);
 
+/// True when `v` is read, and read only, by tunnels (and is no graph
+/// output): the op producing it can be rewritten between tunnels.
+bool isReadOnlyByTunnels(const Value &v);
+/// Makes every tunnel reading `from` read the integer image `to` instead,
+/// as (1 -> its eps_out): the rewritten op now produces integers.
+void retargetTunnels(Value &from, Value *to);
+
 /// The channel axis of a tunnel's eps tensors (1 for scalars).
 int64_t tunnelAxis(const Node &tunnel);
 

@@ -43,23 +43,6 @@ Value *integerSource(Node *tunnel, llvm::ArrayRef<double> eps) {
   return tunnel->getInput(0);
 }
 
-bool readOnlyByTunnels(const Value &v) {
-  return !v.isGraphOutput() && v.hasUses() &&
-         llvm::all_of(v.getUses(), [](const Use &u) {
-           return !u.implicit && isEpsTunnel(*u.user) && u.index == 0;
-         });
-}
-
-/// Points every tunnel reading `from` at the integer `to` (1 -> eps).
-void retargetTunnels(Value &from, Value *to) {
-  llvm::SmallVector<Node *, 4> readers = from.getUsers();
-  for (Node *t : readers) {
-    llvm::Optional<TunnelView> view = viewTunnel(*t);
-    t->setInput(0, to);
-    setTunnel(*t, {1.0}, view->epsOut, view->to);
-  }
-}
-
 Value *castTo(Graph &graph, Value *v, ElementType type, Node *before) {
   Node *cast = graph.createNode(
       "Cast", {v}, llvm::StringRef((v->getName() + "_i32").str()), "", before);
@@ -109,7 +92,7 @@ public:
 
 private:
   bool integeriseAdd(Graph &graph, Node &add) {
-    if (!readOnlyByTunnels(*add.getResult(0)))
+    if (!isReadOnlyByTunnels(*add.getResult(0)))
       return false;
     Node *first =
         add.getInput(0) ? add.getInput(0)->getDefiningNode() : nullptr;
@@ -162,7 +145,7 @@ private:
     Graph &graph = model.getGraph();
     Node *tin = pool.getInput(0)->getDefiningNode();
     llvm::Optional<TunnelView> t = tin ? viewTunnel(*tin) : llvm::None;
-    if (!t || !readOnlyByTunnels(*pool.getResult(0)))
+    if (!t || !isReadOnlyByTunnels(*pool.getResult(0)))
       return false;
     Value *src = integerSource(tin, t->epsOut);
     // Channels and spatial dims must be known; the batch may be symbolic.

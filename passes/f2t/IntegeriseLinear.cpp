@@ -106,28 +106,15 @@ public:
 private:
   llvm::json::Array layers;
 
-  /// The tunnels reading `v`, or None if anything else reads it.
-  static llvm::Optional<llvm::SmallVector<Node *, 2>> outputTunnels(Value &v) {
-    llvm::SmallVector<Node *, 2> ts;
-    if (v.isGraphOutput())
-      return llvm::None;
-    for (const Use &u : v.getUses()) {
-      if (u.implicit || !isEpsTunnel(*u.user) || u.index != 0)
-        return llvm::None;
-      ts.push_back(u.user);
-    }
-    return ts;
-  }
-
   llvm::Expected<bool> integerise(Model &model, Node &op) {
     Graph &graph = model.getGraph();
     llvm::Optional<f2f::LinearOpInfo> info = f2f::matchLinearOp(op);
     Node *tin = op.getInput(info->dataIndex)->getDefiningNode();
     Node *wq = f2f::getWeightQuantiser(*info);
     llvm::Optional<TunnelView> in = tin ? viewTunnel(*tin) : llvm::None;
-    auto outs = outputTunnels(*op.getResult(0));
-    if (!in || !wq || !wq->getInput(0)->isInitializer() || !outs ||
-        in->epsOut.size() != 1 || !tin->getResult(0)->hasOneUse())
+    if (!in || !wq || !wq->getInput(0)->isInitializer() ||
+        !isReadOnlyByTunnels(*op.getResult(0)) || in->epsOut.size() != 1 ||
+        !tin->getResult(0)->hasOneUse())
       return false;
     llvm::StringRef kind = op.getOpType();
     if (kind == "ConvTranspose" ||
@@ -209,11 +196,7 @@ private:
     }
 
     // Output tunnels: integer accumulator -> fake value.
-    for (Node *t : *outs) {
-      llvm::Optional<TunnelView> out = viewTunnel(*t);
-      t->setInput(0, acc);
-      setTunnel(*t, {1.0}, out->epsOut, out->to);
-    }
+    retargetTunnels(*op.getResult(0), acc);
     std::string name = op.getResult(0)->getName().str();
     graph.eraseNode(&op);
     graph.renameValue(acc, name);

@@ -128,16 +128,10 @@ private:
            n.is("LeakyRelu") || n.is("Identity") || n.is("Dropout");
   }
 
-  static bool readOnlyByTunnels(const Value &v) {
-    return !v.isGraphOutput() && llvm::all_of(v.getUses(), [](const Use &u) {
-      return !u.implicit && isEpsTunnel(*u.user) && u.index == 0;
-    });
-  }
-
   static llvm::Optional<Chain> matchChain(Node &fq) {
     Chain c;
     c.fq = &fq;
-    if (!readOnlyByTunnels(*fq.getResult(0)))
+    if (!isReadOnlyByTunnels(*fq.getResult(0)))
       return llvm::None;
     Value *v = fq.getInput(0);
     while (true) {
@@ -374,12 +368,7 @@ llvm::Error RequantisePass::rewrite(Model &model, Chain &c,
 
   // Readers of the quantiser now read the integer image.
   Value *fqOut = c.fq->getResult(0);
-  llvm::SmallVector<Node *, 4> readers = fqOut->getUsers();
-  for (Node *t : readers) {
-    llvm::Optional<TunnelView> tb = viewTunnel(*t);
-    t->setInput(0, rq->getResult(0));
-    setTunnel(*t, {1.0}, tb->epsOut, tb->to);
-  }
+  retargetTunnels(*fqOut, rq->getResult(0));
   std::string name = fqOut->getName().str();
   graph.eraseNode(c.fq);
   for (auto it = c.nodes.rbegin(); it != c.nodes.rend(); ++it)

@@ -44,6 +44,8 @@ bool isFakeQuant(const Node &node);
 
 /// Imports domain "qlc" (version 1) into `model` unless it already does.
 void addQlcOpsetImport(Model &model);
+/// Drops the "qlc" opset import when no node of that domain remains.
+void removeQlcOpsetImportIfUnused(Model &model);
 
 /// Reads and validates the attributes; errors name the node.
 llvm::Expected<FakeQuantAttrs> readFakeQuantAttrs(const Node &node);

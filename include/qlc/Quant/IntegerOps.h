@@ -50,6 +50,9 @@ void writeRequantAttrs(Node &node, const RequantAttrs &attrs);
 /// The `to` attribute of an EpsTunnel (Float when absent).
 llvm::Expected<ElementType> readEpsTunnelType(const Node &node);
 
+/// int8/uint8/int16/uint16/int32/int64: what Requant reads and writes.
+bool isRequantType(ElementType type);
+
 /// The narrowest integer type holding every level of `grid` (int8/uint8 up
 /// to 8 bits, int16/uint16 up to 16, int32 beyond).
 ElementType integerTypeForGrid(const QuantGrid &grid);

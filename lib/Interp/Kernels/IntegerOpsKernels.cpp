@@ -33,6 +33,26 @@ using RequantInTypes =
 using TunnelTypes = TypeList<float, double, int8_t, uint8_t, int16_t, uint16_t,
                              int32_t, int64_t>;
 
+/// Calls fn(TypeTag<In>, TypeTag<Out>) for X's element type and `out`, both
+/// in `List` (`out` was validated with the attributes); fails with
+/// `what` + X's type name when X's type is not in `List`.
+template <typename List, typename Fn>
+llvm::Error dispatchInOut(const KernelContext &ctx, ElementType out,
+                          llvm::StringRef what, Fn &&fn) {
+  ElementType in = ctx.getInput(0)->getElementType();
+  llvm::Error result = llvm::Error::success();
+  bool ok = dispatchType<List>(in, [&](auto inTag) {
+    dispatchType<List>(out, [&](auto outTag) {
+      llvm::consumeError(std::move(result));
+      result = fn(inTag, outTag);
+    });
+  });
+  if (ok)
+    return result;
+  llvm::consumeError(std::move(result));
+  return ctx.error(what + typeName(in));
+}
+
 /// Checks that each parameter broadcasts to X without changing its shape.
 llvm::Error checkParamShapes(const KernelContext &ctx, unsigned first) {
   llvm::ArrayRef<int64_t> xShape = ctx.getInput(0)->getShape();
@@ -91,22 +111,13 @@ llvm::Error computeRequant(KernelContext &ctx) {
     return err;
   std::vector<int64_t> mul = ctx.getInput(1)->toInt64s();
   std::vector<int64_t> add = ctx.getInput(2)->toInt64s();
-  llvm::Error result = llvm::Error::success();
-  bool ok = dispatchType<RequantInTypes>(
-      ctx.getInput(0)->getElementType(), [&](auto inTag) {
+  return dispatchInOut<RequantInTypes>(
+      ctx, attrs->to, "X must be an integer tensor, got ",
+      [&](auto inTag, auto outTag) {
         using In = typename decltype(inTag)::type;
-        dispatchType<RequantInTypes>(attrs->to, [&](auto outTag) {
-          using Out = typename decltype(outTag)::type;
-          llvm::consumeError(std::move(result));
-          result = runRequant<In, Out>(ctx, *attrs, mul, add);
-        });
+        using Out = typename decltype(outTag)::type;
+        return runRequant<In, Out>(ctx, *attrs, mul, add);
       });
-  if (!ok) {
-    llvm::consumeError(std::move(result));
-    return ctx.error("X must be an integer tensor, got " +
-                     typeName(ctx.getInput(0)->getElementType()));
-  }
-  return result;
 }
 
 template <typename In, typename Out>
@@ -163,22 +174,12 @@ llvm::Error computeEpsTunnel(KernelContext &ctx) {
     for (double v : *e)
       if (!(v > 0) || !std::isfinite(v))
         return ctx.error("eps must be positive and finite");
-  llvm::Error result = llvm::Error::success();
-  bool ok = dispatchType<TunnelTypes>(
-      ctx.getInput(0)->getElementType(), [&](auto inTag) {
+  return dispatchInOut<TunnelTypes>(
+      ctx, *to, "unsupported input type ", [&](auto inTag, auto outTag) {
         using In = typename decltype(inTag)::type;
-        dispatchType<TunnelTypes>(*to, [&](auto outTag) {
-          using Out = typename decltype(outTag)::type;
-          llvm::consumeError(std::move(result));
-          result = runEpsTunnel<In, Out>(ctx, epsIn, epsOut);
-        });
+        using Out = typename decltype(outTag)::type;
+        return runEpsTunnel<In, Out>(ctx, epsIn, epsOut);
       });
-  if (!ok) {
-    llvm::consumeError(std::move(result));
-    return ctx.error("unsupported input type " +
-                     typeName(ctx.getInput(0)->getElementType()));
-  }
-  return result;
 }
 
 } // namespace
