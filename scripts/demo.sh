@@ -61,6 +61,19 @@ if [[ -f $FMNIST/t10k-images-idx3-ubyte.gz && -x $FMNIST_NPZ ]]; then
     --pass-statistics -o "$OUT/fmnist_w8a8_qdq.onnx"
   "$QLC_RUN" "$OUT/fmnist_w8a8.onnx" --compare "$OUT/fmnist_w8a8_qdq.onnx" \
     --random-inputs --seed 1
+
+  step "Fake-quantised to an integer program, verified tensor by tensor"
+  "$QLC_OPT" "$OUT/fmnist_w8a8.onnx" --fake-to-true \
+    --verify-fake-vs-true="$OUT/fmnist_test.npz" --verify-samples=500 \
+    --report="$OUT/fmnist_int_report.json" -o "$OUT/fmnist_int.onnx"
+  "$QLC_RUN" "$OUT/fmnist_int.onnx" --eval "$OUT/fmnist_test.npz" \
+    --compare "$OUT/fmnist_w8a8.onnx"
+
+  step "The integer program as standard ONNX (what ONNX Runtime runs)"
+  "$QLC_OPT" "$OUT/fmnist_int.onnx" --lower-integer-ops --pass-statistics \
+    -o "$OUT/fmnist_int_ort.onnx"
+  "$QLC_RUN" "$OUT/fmnist_int.onnx" --compare "$OUT/fmnist_int_ort.onnx" \
+    --random-inputs --seed 1
 fi
 
 printf '\nResults are in %s\n' "$OUT"
