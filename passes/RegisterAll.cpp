@@ -19,3 +19,7 @@ llvm::Error qlc::registerAllPasses(PassRegistry &registry) {
     return err;
   return backends::registerPasses(registry);
 }
+
+llvm::Error qlc::registerBuiltinPatterns(PatternRegistry &registry) {
+  return registry.add(f2t::createFloatHeadPattern(), "built-in");
+}

@@ -262,6 +262,8 @@ int qlc::qlcOptMain(int argc, char **argv) {
   PassRegistry registry;
   if (llvm::Error err = registerAllPasses(registry))
     return reportError("qlc-opt", std::move(err));
+  if (llvm::Error err = registerBuiltinPatterns(getGlobalPatternRegistry()))
+    return reportError("qlc-opt", std::move(err));
 
   std::vector<const char *> args(argv, argv + argc);
   PassFlags passFlags = extractPassFlags(args, registry);

@@ -16,6 +16,10 @@
 // mean of K values on eps is that sum times eps / K, the quantum the eps
 // analysis gives the pool's result. Nothing is rounded; the next linear op
 // takes the wide sum (integerise-linear uses an int32 MatMul for it).
+// A pool whose result reaches only float consumers (a head linear op kept
+// float, a float tail) stays a float AveragePool on the dequantised image:
+// its sum would only be converted back, and a backend such as DORY has no
+// layer for an unrequantised 32-bit pool sum.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +29,8 @@
 #include "f2f/F2FSupport.h"
 
 #include "qlc/Support/Error.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <cmath>
 
@@ -41,6 +47,37 @@ Value *integerSource(Node *tunnel, llvm::ArrayRef<double> eps) {
       !tunnel->getResult(0)->hasOneUse())
     return nullptr;
   return tunnel->getInput(0);
+}
+
+bool isShapeOnlyOp(const Node &n) {
+  return n.is("Flatten") || n.is("Reshape") || n.is("Squeeze") ||
+         n.is("Unsqueeze") || n.is("Transpose") || n.is("Identity");
+}
+
+/// Whether some reader of `v`, looking through float-to-float tunnels and
+/// shape-only ops, computes on integers: an integer op, a quantiser or
+/// requantiser, an add tree, or a tunnel producing an integer type.
+bool feedsIntegerConsumer(const Value &v) {
+  llvm::SmallVector<const Value *, 8> work{&v};
+  llvm::SmallPtrSet<const Value *, 8> seen;
+  while (!work.empty()) {
+    const Value *cur = work.pop_back_val();
+    if (!seen.insert(cur).second)
+      continue;
+    for (Node *user : cur->getUsers()) {
+      llvm::Optional<TunnelView> t = viewTunnel(*user);
+      if (t && t->to != ElementType::Float)
+        return true;
+      if (t || isShapeOnlyOp(*user)) {
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      if (!user->isOnnxDomain() || user->is("ConvInteger") ||
+          user->is("MatMulInteger") || user->is("Add") || user->is("Sum"))
+        return true;
+    }
+  }
+  return false;
 }
 
 Value *castTo(Graph &graph, Value *v, ElementType type, Node *before) {
@@ -145,7 +182,8 @@ private:
     Graph &graph = model.getGraph();
     Node *tin = pool.getInput(0)->getDefiningNode();
     llvm::Optional<TunnelView> t = tin ? viewTunnel(*tin) : llvm::None;
-    if (!t || !isReadOnlyByTunnels(*pool.getResult(0)))
+    if (!t || !isReadOnlyByTunnels(*pool.getResult(0)) ||
+        !feedsIntegerConsumer(*pool.getResult(0)))
       return false;
     Value *src = integerSource(tin, t->epsOut);
     // Channels and spatial dims must be known; the batch may be symbolic.

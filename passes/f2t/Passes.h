@@ -13,12 +13,19 @@
 #include <memory>
 
 namespace qlc {
+class RewritePattern;
+}
+
+namespace qlc {
 namespace f2t {
 #define QLC_PASS(Name) std::unique_ptr<Pass> create##Name##Pass();
 #include "f2t/Passes.def"
 #undef QLC_PASS
 
 llvm::Error registerPasses(PassRegistry &registry);
+
+/// QuantLib's MobileNetV1 head rewrite (FoldFloatHead.cpp), as a pattern.
+std::unique_ptr<RewritePattern> createFloatHeadPattern();
 } // namespace f2t
 } // namespace qlc
 
