@@ -109,10 +109,6 @@ DagRewritePattern::matchAndRewrite(Node &root,
   return rewrite(match, rewriter);
 }
 
-void PatternSet::add(std::unique_ptr<RewritePattern> pattern) {
-  patterns.push_back(std::shared_ptr<const RewritePattern>(std::move(pattern)));
-}
-
 void PatternSet::add(std::shared_ptr<const RewritePattern> pattern) {
   patterns.push_back(std::move(pattern));
 }

@@ -19,6 +19,11 @@
 // The result's quantiser rounds half to even whatever the leaves do: the
 // exact sum is on the grid, and only float error can move it off.
 //
+// With out-quantiser=unless-requantised, a tree whose result is read only
+// by an activation (Relu/Clip) that is read only by a quantiser gets no
+// output quantiser: that quantiser requantises the exact sum, once. DORY
+// fuses an Addition with one requantisation, never two back to back.
+//
 //===----------------------------------------------------------------------===//
 
 #include "f2f/F2FSupport.h"
@@ -69,6 +74,13 @@ public:
   Option<unsigned> bits{*this, "bits", "bits of the shared grid (2..16)", 8};
   Option<bool> isSigned{*this, "signed", "signed grid", true};
   Option<bool> concats{*this, "concat", "also harmonise Concat operands", true};
+  Option<std::string> outQuantiser{
+      *this,
+      "out-quantiser",
+      "always: quantise every add tree's result; unless-requantised: not "
+      "when an activation quantiser requantises it anyway (for DORY)",
+      "always",
+      {"always", "unless-requantised"}};
 
   PassStatistic addTrees{*this, "add-trees", "add trees harmonised"};
   PassStatistic concatsDone{*this, "concats", "concats harmonised"};
@@ -117,14 +129,32 @@ private:
     }
   }
 
+  /// Whether `root`'s result is read only by a Relu/Clip read only by a
+  /// quantiser, which requantises the sum without an output quantiser.
+  bool isRequantisedAnyway(const Node &root) const {
+    if (outQuantiser.getValue() != "unless-requantised")
+      return false;
+    const Value *out = root.getResult(0);
+    if (!out->hasOneUse() || out->isGraphOutput())
+      return false;
+    const Node *act = out->getUses().front().user;
+    if (!(act->is("Relu") || act->is("Clip")) || act->getInput(0) != out)
+      return false;
+    const Value *a = act->getResult(0);
+    return a->hasOneUse() && !a->isGraphOutput() &&
+           isFakeQuant(*a->getUses().front().user);
+  }
+
   /// True when every leaf and the result already read one eps.
-  static bool isHarmonised(Node &root,
-                           llvm::ArrayRef<std::pair<Node *, unsigned>> leaves) {
+  bool isHarmonised(Node &root,
+                    llvm::ArrayRef<std::pair<Node *, unsigned>> leaves) const {
     Value *out = root.getResult(0);
     Value *eps = nullptr;
     for (Node *user : out->getUsers())
       if (isFakeQuant(*user))
         eps = user->getInput(1);
+    if (!eps && isRequantisedAnyway(root))
+      eps = quantiserEps(leaves.front().first->getInput(leaves.front().second));
     if (!eps)
       return false;
     for (auto [user, index] : leaves)
@@ -163,6 +193,10 @@ private:
     // would drop a whole level (10% of one residual CNN's add outputs did).
     // Rounding to nearest gives the exact level and is what the integer
     // add computes.
+    if (isRequantisedAnyway(root)) {
+      ++addTrees;
+      return true;
+    }
     FakeQuantAttrs outAttrs = attrs;
     outAttrs.grid.rounding = Rounding::HalfEven;
     quantiseValue(graph, root.getResult(0), eps, outAttrs,

@@ -122,8 +122,8 @@ private:
 /// An ordered collection of patterns, tried by decreasing benefit.
 class PatternSet {
 public:
-  void add(std::unique_ptr<RewritePattern> pattern);
-  /// Shares a pattern owned elsewhere (e.g. by the registry).
+  /// Takes a new pattern (a unique_ptr converts) or shares one owned
+  /// elsewhere, e.g. by the registry.
   void add(std::shared_ptr<const RewritePattern> pattern);
   llvm::ArrayRef<std::shared_ptr<const RewritePattern>> getPatterns() const {
     return patterns;
