@@ -82,6 +82,11 @@ struct RunOptions {
       cl::desc("Run a second model on the same inputs and report the error "
                "of <model> against it"),
       cl::value_desc("model"), cl::cat(category)};
+  cl::opt<std::string> doryGolden{
+      "dory-golden",
+      cl::desc("Run DIR/input.txt and compare every fused DORY layer with "
+               "DIR/out_layer{i}.txt (a model from qlc-opt --import-dory)"),
+      cl::value_desc("dir"), cl::cat(category)};
   cl::opt<unsigned> threads{"threads", cl::desc("Threads per kernel"),
                             cl::init(1), cl::cat(category)};
   cl::opt<unsigned> timeRuns{
@@ -315,6 +320,12 @@ static llvm::Error checkOptions(const RunOptions &opts) {
     return makeError("--eval reads its inputs from the data set and cannot "
                      "be combined with --input, --random-inputs, "
                      "--output-dir, --dump-all, --save-inputs or --time-runs");
+  if (!opts.doryGolden.empty() &&
+      (!opts.eval.empty() || !opts.inputs.empty() || opts.randomInputs ||
+       !opts.compare.empty() || opts.timeRuns))
+    return makeError("--dory-golden reads DIR/input.txt and cannot be "
+                     "combined with --eval, --input, --random-inputs, "
+                     "--compare or --time-runs");
   return llvm::Error::success();
 }
 
@@ -342,7 +353,7 @@ int qlc::qlcRunMain(int argc, char **argv) {
 
   InterpreterOptions interpOpts;
   interpOpts.threads = opts.threads;
-  interpOpts.keepAllValues = !opts.dumpAll.empty();
+  interpOpts.keepAllValues = !opts.dumpAll.empty() || !opts.doryGolden.empty();
   auto m = loadRunnableModel(opts.model, interpOpts);
   if (!m)
     return reportFileError(m.takeError());
@@ -356,7 +367,9 @@ int qlc::qlcRunMain(int argc, char **argv) {
   }
   LoadedModel *otherPtr = other ? &*other : nullptr;
   llvm::Error err =
-      opts.eval.empty()
+      !opts.doryGolden.empty()
+          ? runDoryGoldenCheck(*m, opts.doryGolden, llvm::outs())
+      : opts.eval.empty()
           ? runOnce(opts, *m, otherPtr)
           : runEvaluation(*m, otherPtr,
                           EvalOptions{opts.eval, opts.batch, opts.limit},

@@ -135,6 +135,11 @@ llvm::Error runEvaluation(LoadedModel &m, LoadedModel *other,
 
 /// Runs `runs` more times after the first and prints median/min latency,
 /// throughput and the peak resident set size.
+/// --dory-golden: runs DIR/input.txt and compares each fused DORY layer
+/// (metadata qlc.dory.layers) with DIR/out_layer{i}.txt.
+llvm::Error runDoryGoldenCheck(LoadedModel &m, llvm::StringRef dir,
+                               llvm::raw_ostream &os);
+
 llvm::Error runTiming(LoadedModel &m, const TensorMap &inputs, unsigned runs,
                       llvm::raw_ostream &os);
 

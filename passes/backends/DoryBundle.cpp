@@ -14,31 +14,7 @@
 
 #include "backends/DoryBundle.h"
 
-#if __has_include("qlc/IO/DoryGolden.h")
 #include "qlc/IO/DoryGolden.h"
-#else // TEMPORARY until lib/IO/DoryGolden lands
-namespace qlc {
-static std::string formatDoryGolden(llvm::StringRef name, const Tensor &t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  auto shape = t.getShape();
-  std::vector<int64_t> v = t.toInt64s();
-  if (shape.size() == 4 && shape[0] == 1) {
-    int64_t C = shape[1], H = shape[2], W = shape[3];
-    os << "# " << name << " (shape [" << H << ", " << W << ", " << C << "]),\n";
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t w = 0; w < W; ++w)
-        for (int64_t c = 0; c < C; ++c)
-          os << v[(c * H + h) * W + w] << ",\n";
-  } else {
-    os << "# " << name << " (shape [" << v.size() << "]),\n";
-    for (int64_t x : v)
-      os << x << ",\n";
-  }
-  return os.str();
-}
-} // namespace qlc
-#endif
 #include "qlc/IO/FileIO.h"
 #include "qlc/IO/Npy.h"
 #include "qlc/IO/Npz.h"

@@ -310,6 +310,10 @@ private:
     set("shift", rq ? rq->attrs.shift : 0);
     set("n_levels", rq ? rq->attrs.hi - rq->attrs.lo + 1 : passLevels);
     set("rq", rq ? 1 : 0);
+    // qlc's extension: the clip of a requantised operand is signed (DORY
+    // infers signedness from the operand types; import-dory reads this).
+    if (rq && side != "out")
+      set("signed", rq->attrs.lo < 0 ? 1 : 0);
   }
 
   llvm::Expected<Value *> emitAddition(const DoryLayer &layer) {

@@ -104,6 +104,20 @@ bool isWindowSum(const Node &n) {
   return true;
 }
 
+/// Whether a bias broadcasts along the output channels only: [C,1,1] or
+/// [1,C,1,1] after a convolution, [C] or [1,C] after a fully connected
+/// layer, or one value.
+bool isPerChannel(const Tensor &bias, DoryLayerKind kind) {
+  llvm::ArrayRef<int64_t> shape = bias.getShape();
+  if (bias.getNumElements() == 1)
+    return true;
+  if (kind == DoryLayerKind::FullyConnected)
+    return shape.size() == 1 || (shape.size() == 2 && shape[0] == 1);
+  while (!shape.empty() && shape.front() == 1)
+    shape = shape.drop_front();
+  return shape.size() == 3 && shape[1] == 1 && shape[2] == 1;
+}
+
 class LayerBuilder {
 public:
   explicit LayerBuilder(Model &model) : model(model), ranges(model) {}
@@ -317,6 +331,11 @@ private:
       if (user->is("Add") && user->getInput(1) &&
           user->getInput(1)->isInitializer() && user->getInput(0) == result) {
         layer.bias = user->getInput(1)->getConstant();
+        if (!isPerChannel(*layer.bias, kind))
+          return makeNodeError(*user, "the bias of shape " +
+                                          formatShape(layer.bias->getShape()) +
+                                          " is not one value per output "
+                                          "channel");
         claimed.insert(user);
         result = user->getResult(0);
       }
