@@ -25,6 +25,7 @@
 #include "qlc/IO/FileIO.h"
 #include "qlc/ONNX/Export.h"
 #include "qlc/Pass/PassManager.h"
+#include "qlc/Rewrite/JsonPatterns.h"
 #include "qlc/Support/Error.h"
 #include "qlc/Tools/ToolUtils.h"
 
@@ -72,8 +73,36 @@ PassFlags extractPassFlags(std::vector<const char *> &args,
   return flags;
 }
 
+/// Removes `--<flag>=VALUE` (or `-<flag>=VALUE`) from argv and returns the
+/// values in order: extensions must load before pass flags are known.
+std::vector<std::string> extractListFlag(std::vector<const char *> &args,
+                                         llvm::StringRef flag) {
+  std::vector<std::string> values;
+  std::vector<const char *> rest;
+  for (const char *arg : args) {
+    llvm::StringRef a(arg);
+    llvm::StringRef body = a.startswith("--")  ? a.drop_front(2)
+                           : a.startswith("-") ? a.drop_front(1)
+                                               : llvm::StringRef();
+    if (body.consume_front(flag) && body.consume_front("=")) {
+      values.push_back(body.str());
+      continue;
+    }
+    rest.push_back(arg);
+  }
+  args = std::move(rest);
+  return values;
+}
+
 struct OptOptions {
   cl::OptionCategory category{"qlc-opt options"};
+  // Read before the command line is parsed (see extractListFlag); declared
+  // here so that --help lists them.
+  cl::list<std::string> loadPatterns{
+      "load-patterns",
+      cl::desc("Load rewrite patterns from a JSON file (docs/patterns.md); "
+               "apply them with --apply-patterns"),
+      cl::value_desc("file.json"), cl::cat(category)};
   cl::opt<std::string> input{cl::Positional, cl::desc("<input model>"),
                              cl::init("-"), cl::cat(category)};
   cl::opt<std::string> output{"o",
@@ -274,6 +303,9 @@ int qlc::qlcOptMain(int argc, char **argv) {
     return reportError("qlc-opt", std::move(err));
 
   std::vector<const char *> args(argv, argv + argc);
+  for (const std::string &path : extractListFlag(args, "load-patterns"))
+    if (llvm::Error err = loadPatternFile(path, getGlobalPatternRegistry()))
+      return reportError(path, std::move(err));
   PassFlags passFlags = extractPassFlags(args, registry);
 
   OptOptions opts;

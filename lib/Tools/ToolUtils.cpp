@@ -17,7 +17,11 @@ using namespace qlc;
 
 int qlc::reportError(llvm::StringRef context, llvm::Error err) {
   std::string message = llvm::toString(std::move(err));
-  llvm::WithColor::error(llvm::errs()) << context << ": " << message << "\n";
+  // Errors that already start with the file they are about keep one prefix.
+  if (llvm::StringRef(message).startswith((context + ": ").str()))
+    llvm::WithColor::error(llvm::errs()) << message << "\n";
+  else
+    llvm::WithColor::error(llvm::errs()) << context << ": " << message << "\n";
   return 1;
 }
 

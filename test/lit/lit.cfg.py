@@ -21,6 +21,7 @@ tools = {
 }
 for name, path in tools.items():
     config.substitutions.append((r"\b%s\b" % name, path))
+config.substitutions.append(("%qlc_src", config.qlc_src_root))
 config.substitutions.append(("%fixtures",
                              os.path.join(config.qlc_src_root, "test",
                                           "fixtures")))
