@@ -148,9 +148,8 @@ private:
     if (!pattern.types.empty() &&
         !llvm::is_contained(pattern.types, node.getOpType()))
       return false;
-    bool domainOk = pattern.domain.empty()
-                        ? node.isOnnxDomain()
-                        : node.getDomain() == pattern.domain;
+    bool domainOk = pattern.domain.empty() ? node.isOnnxDomain()
+                                           : node.getDomain() == pattern.domain;
     if (!domainOk)
       return false;
     if (pattern.exact) {

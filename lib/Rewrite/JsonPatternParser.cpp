@@ -33,8 +33,8 @@ public:
   llvm::Expected<std::vector<PatternSpec>> parse(llvm::StringRef text) {
     llvm::Expected<json::Value> root = json::parse(text);
     if (!root)
-      return makeError(fileName + ": malformed JSON: " +
-                       llvm::toString(root.takeError()));
+      return makeError(fileName +
+                       ": malformed JSON: " + llvm::toString(root.takeError()));
     const json::Object *top = root->getAsObject();
     if (!top)
       return makeError(fileName + ": the top level must be an object");
@@ -69,9 +69,8 @@ public:
 
 private:
   llvm::Error error(const std::string &path, const llvm::Twine &message) {
-    std::string where = patternName.empty()
-                            ? path
-                            : "pattern '" + patternName + "': " + path;
+    std::string where =
+        patternName.empty() ? path : "pattern '" + patternName + "': " + path;
     return makeError(fileName + ": " + where + ": " + message);
   }
 
@@ -155,14 +154,14 @@ private:
     return anyFloat ? Attribute::getFloats(floats) : Attribute::getInts(ints);
   }
 
-  llvm::Error defineCapture(const std::string &name, bool isNode,
-                            bool optional, const std::string &path) {
+  llvm::Error defineCapture(const std::string &name, bool isNode, bool optional,
+                            const std::string &path) {
     if (name.empty())
       return llvm::Error::success();
     auto [it, inserted] = sourceCaptures.try_emplace(name, isNode);
     if (!inserted && it->second != isNode)
-      return error(path, "capture '" + name +
-                             "' names both a node and a value");
+      return error(path,
+                   "capture '" + name + "' names both a node and a value");
     if (optional)
       optionalCaptures.insert(name);
     return llvm::Error::success();
@@ -198,7 +197,8 @@ private:
     if (*scalar)
       p.where(
           [](const Value &val) {
-            return val.getConstant() && val.getConstant()->getNumElements() == 1;
+            return val.getConstant() &&
+                   val.getConstant()->getNumElements() == 1;
           },
           "one element");
     if (const json::Value *rank = o->get("rank")) {
@@ -227,7 +227,8 @@ private:
     return p;
   }
 
-  static llvm::Error joinErrors(llvm::Expected<bool> &a, llvm::Expected<bool> &b,
+  static llvm::Error joinErrors(llvm::Expected<bool> &a,
+                                llvm::Expected<bool> &b,
                                 llvm::Expected<bool> &c,
                                 llvm::Expected<std::string> &d,
                                 llvm::Expected<std::string> &e) {
@@ -247,11 +248,11 @@ private:
 
   llvm::Expected<OpPattern> parseOp(const json::Object &o,
                                     const std::string &path) {
-    if (llvm::Error err = checkKeys(o,
-                                    {"op", "domain", "capture", "attrs",
-                                     "inputs", "exact_inputs", "commutative",
-                                     "allow_external_uses"},
-                                    path))
+    if (llvm::Error err =
+            checkKeys(o,
+                      {"op", "domain", "capture", "attrs", "inputs",
+                       "exact_inputs", "commutative", "allow_external_uses"},
+                      path))
       return err;
     OpPattern p;
     const json::Value *op = o.get("op");
@@ -328,10 +329,9 @@ private:
     const json::Object *o = v.getAsObject();
     if (!o)
       return error(path, "a replacement node must be an object");
-    if (llvm::Error err = checkKeys(*o,
-                                    {"op", "domain", "inputs", "attrs",
-                                     "copy_attrs", "capture"},
-                                    path))
+    if (llvm::Error err = checkKeys(
+            *o, {"op", "domain", "inputs", "attrs", "copy_attrs", "capture"},
+            path))
       return err;
     ReplacementNode n;
     const json::Value *op = o->get("op");
@@ -342,7 +342,8 @@ private:
     } else if (const json::Object *same = op->getAsObject()) {
       const json::Value *ref = same->get("same_as");
       if (same->size() != 1 || !ref || !ref->getAsString())
-        return error(path + ".op", "must be a string or {\"same_as\": capture}");
+        return error(path + ".op",
+                     "must be a string or {\"same_as\": capture}");
       n.sameAs = ref->getAsString()->str();
       if (llvm::Error err = requireSourceNode(n.sameAs, path + ".op.same_as"))
         return err;
@@ -362,7 +363,8 @@ private:
     n.domainSet = o->get("domain") != nullptr;
     n.copyAttrs = *copy;
     if (!n.copyAttrs.empty())
-      if (llvm::Error err = requireSourceNode(n.copyAttrs, path + ".copy_attrs"))
+      if (llvm::Error err =
+              requireSourceNode(n.copyAttrs, path + ".copy_attrs"))
         return err;
     if (capture->empty())
       return error(path, "missing \"capture\" (the name of the new value)");
@@ -473,7 +475,8 @@ private:
       if (llvm::Error err = requireSourceNode(key.str(), rpath))
         return err;
       llvm::Optional<llvm::StringRef> to = value.getAsString();
-      if (!to || (!replacementCaptures.count(*to) && !sourceCaptures.count(*to)))
+      if (!to ||
+          (!replacementCaptures.count(*to) && !sourceCaptures.count(*to)))
         return error(rpath, "must name a capture of the replacement or the "
                             "source");
       spec.results[key.str()] = to->str();

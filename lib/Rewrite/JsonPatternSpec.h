@@ -22,8 +22,8 @@ namespace qlc {
 namespace json_patterns {
 
 struct ReplacementNode {
-  std::string opType;    // empty when sameAs is set
-  std::string sameAs;    // source node capture whose op type to use
+  std::string opType; // empty when sameAs is set
+  std::string sameAs; // source node capture whose op type to use
   std::string domain;
   bool domainSet = false;
   std::vector<std::string> inputs; // captures; "" for an omitted input

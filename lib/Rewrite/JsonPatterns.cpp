@@ -91,11 +91,10 @@ private:
     for (const NamedAttribute &a : spec.attrs)
       n->setAttr(a.name, a.value);
     // A Constant, or an op on constants only, is computed now.
-    bool allConstant =
-        operands.empty()
-            ? n->is("Constant")
-            : llvm::all_of(operands,
-                           [](Value *v) { return v && v->getConstant(); });
+    bool allConstant = operands.empty() ? n->is("Constant")
+                                        : llvm::all_of(operands, [](Value *v) {
+                                            return v && v->getConstant();
+                                          });
     if (!allConstant)
       return n->getResult(0);
     return fold(*n, rewriter);

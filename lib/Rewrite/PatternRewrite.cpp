@@ -28,8 +28,8 @@ Node *PatternRewriter::createNode(llvm::StringRef opType,
                                   llvm::ArrayRef<Value *> operands,
                                   llvm::StringRef resultHint,
                                   llvm::StringRef domain) {
-  Node *node =
-      getGraph().createNode(opType, operands, resultHint, domain, insertionPoint);
+  Node *node = getGraph().createNode(opType, operands, resultHint, domain,
+                                     insertionPoint);
   node->setName(node->getResult(0)->getName());
   return node;
 }
@@ -212,8 +212,7 @@ llvm::Error PatternRegistry::add(std::shared_ptr<const RewritePattern> pattern,
   auto [it, inserted] = patterns.try_emplace(name);
   if (!inserted)
     return makeError("pattern '" + name + "' from " + origin +
-                     " is already registered (from " + it->second.origin +
-                     ")");
+                     " is already registered (from " + it->second.origin + ")");
   it->second = Entry{std::move(pattern), origin.str()};
   return llvm::Error::success();
 }

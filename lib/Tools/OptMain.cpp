@@ -25,6 +25,7 @@
 #include "qlc/IO/FileIO.h"
 #include "qlc/ONNX/Export.h"
 #include "qlc/Pass/PassManager.h"
+#include "qlc/Plugin/Plugin.h"
 #include "qlc/Rewrite/JsonPatterns.h"
 #include "qlc/Support/Error.h"
 #include "qlc/Tools/ToolUtils.h"
@@ -98,6 +99,11 @@ struct OptOptions {
   cl::OptionCategory category{"qlc-opt options"};
   // Read before the command line is parsed (see extractListFlag); declared
   // here so that --help lists them.
+  cl::list<std::string> loadPlugins{
+      "load-pass-plugin",
+      cl::desc("Load passes and patterns from a plugin (a shared library "
+               "built against qlc; see examples/plugin)"),
+      cl::value_desc("lib.so"), cl::cat(category)};
   cl::list<std::string> loadPatterns{
       "load-patterns",
       cl::desc("Load rewrite patterns from a JSON file (docs/patterns.md); "
@@ -303,6 +309,10 @@ int qlc::qlcOptMain(int argc, char **argv) {
     return reportError("qlc-opt", std::move(err));
 
   std::vector<const char *> args(argv, argv + argc);
+  for (const std::string &path : extractListFlag(args, "load-pass-plugin"))
+    if (llvm::Error err =
+            loadPassPlugin(path, registry, getGlobalPatternRegistry()))
+      return reportError(path, std::move(err));
   for (const std::string &path : extractListFlag(args, "load-patterns"))
     if (llvm::Error err = loadPatternFile(path, getGlobalPatternRegistry()))
       return reportError(path, std::move(err));

@@ -1,4 +1,5 @@
-//===- PatternRewrite.h - Rewrite patterns and the greedy driver -*- C++ -*-===//
+//===- PatternRewrite.h - Rewrite patterns and the greedy driver -*- C++
+//-*-===//
 //
 // Part of qlc. SPDX-License-Identifier: Apache-2.0
 //
@@ -89,8 +90,8 @@ public:
 
   /// Returns false, changing nothing, when `root` does not match; true after
   /// a rewrite; an Error (naming the node) when the match is invalid input.
-  virtual llvm::Expected<bool> matchAndRewrite(Node &root,
-                                               PatternRewriter &rewriter) const = 0;
+  virtual llvm::Expected<bool>
+  matchAndRewrite(Node &root, PatternRewriter &rewriter) const = 0;
 
 private:
   std::string name;
@@ -149,7 +150,8 @@ struct RewriteStats {
 /// Applies `patterns` in topological sweeps until a sweep changes nothing;
 /// erases nodes the rewrites left dead and restores topological order.
 /// Returns whether anything changed.
-llvm::Expected<bool> applyPatternsGreedily(Model &model, const PatternSet &patterns,
+llvm::Expected<bool> applyPatternsGreedily(Model &model,
+                                           const PatternSet &patterns,
                                            GreedyRewriteConfig config = {},
                                            RewriteStats *stats = nullptr);
 
