@@ -49,16 +49,20 @@ struct PassFlags {
   unsigned count = 0;
 };
 
+/// "name=value" of "--name=value" or "-name=value"; "" for a positional.
+llvm::StringRef optionBody(llvm::StringRef arg) {
+  return arg.startswith("--")  ? arg.drop_front(2)
+         : arg.startswith("-") ? arg.drop_front(1)
+                               : llvm::StringRef();
+}
+
 /// Removes `--<pass>` / `--<pass>=<options>` from argv.
 PassFlags extractPassFlags(std::vector<const char *> &args,
                            const PassRegistry &registry) {
   PassFlags flags;
   std::vector<const char *> rest;
   for (const char *arg : args) {
-    llvm::StringRef a(arg);
-    llvm::StringRef body = a.startswith("--")  ? a.drop_front(2)
-                           : a.startswith("-") ? a.drop_front(1)
-                                               : llvm::StringRef();
+    llvm::StringRef body = optionBody(arg);
     auto [name, options] = body.split('=');
     if (body.empty() || !registry.lookup(name)) {
       rest.push_back(arg);
@@ -81,10 +85,7 @@ std::vector<std::string> extractListFlag(std::vector<const char *> &args,
   std::vector<std::string> values;
   std::vector<const char *> rest;
   for (const char *arg : args) {
-    llvm::StringRef a(arg);
-    llvm::StringRef body = a.startswith("--")  ? a.drop_front(2)
-                           : a.startswith("-") ? a.drop_front(1)
-                                               : llvm::StringRef();
+    llvm::StringRef body = optionBody(arg);
     if (body.consume_front(flag) && body.consume_front("=")) {
       values.push_back(body.str());
       continue;

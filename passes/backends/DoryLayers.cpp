@@ -296,14 +296,12 @@ private:
   }
 
   llvm::Error addLinear(Node &n, DoryLayerKind kind) {
-    DoryLayer layer;
-    layer.kind = kind;
-    layer.op = &n;
-    claimed.insert(&n);
-    Value *in = layerValue(n.getInput(0), &layer.wires);
-    if (!in)
-      return notALayerOutput(n, n.getInput(0));
-    layer.inputs.push_back({in, llvm::None});
+    llvm::SmallVector<Node *, 2> wires;
+    llvm::Expected<DoryLayer> begun = beginLayer(n, kind, &wires);
+    if (!begun)
+      return begun.takeError();
+    DoryLayer &layer = *begun;
+    layer.wires = wires;
     if (n.getNumInputs() > 2 && n.getInput(2) && !n.is("ConvInteger") &&
         !n.is("MatMulInteger"))
       return makeNodeError(n, "DORY export expects the bias as a separate "
@@ -342,16 +340,28 @@ private:
     return finishLayer(std::move(layer), result, n);
   }
 
-  llvm::Error addPool(Node &n) {
+  /// A layer anchored at `n` reading one previous layer's output (through
+  /// wires, collected when `wires` is given).
+  llvm::Expected<DoryLayer> beginLayer(Node &n, DoryLayerKind kind,
+                                       llvm::SmallVectorImpl<Node *> *wires) {
     DoryLayer layer;
-    layer.kind = DoryLayerKind::AveragePool;
+    layer.kind = kind;
     layer.op = &n;
     claimed.insert(&n);
-    Value *in = layerValue(n.getInput(0), nullptr);
+    Value *in = layerValue(n.getInput(0), wires);
     if (!in)
       return notALayerOutput(n, n.getInput(0));
     layer.inputs.push_back({in, llvm::None});
-    const TensorType &t = in->getType();
+    return layer;
+  }
+
+  llvm::Error addPool(Node &n) {
+    llvm::Expected<DoryLayer> begun =
+        beginLayer(n, DoryLayerKind::AveragePool, nullptr);
+    if (!begun)
+      return begun.takeError();
+    DoryLayer &layer = *begun;
+    const TensorType &t = layer.inputs[0].value->getType();
     if (n.is("ReduceSum")) {
       auto shape = t.getStaticShape();
       if (!shape || shape->size() != 4)
@@ -372,14 +382,11 @@ private:
   }
 
   llvm::Error addMaxPool(Node &n) {
-    DoryLayer layer;
-    layer.kind = DoryLayerKind::MaxPool;
-    layer.op = &n;
-    claimed.insert(&n);
-    Value *in = layerValue(n.getInput(0), nullptr);
-    if (!in)
-      return notALayerOutput(n, n.getInput(0));
-    layer.inputs.push_back({in, llvm::None});
+    llvm::Expected<DoryLayer> begun =
+        beginLayer(n, DoryLayerKind::MaxPool, nullptr);
+    if (!begun)
+      return begun.takeError();
+    DoryLayer &layer = *begun;
     layer.output = n.getResult(0);
     producedBy[layer.output] = static_cast<int>(program.layers.size());
     program.layers.push_back(std::move(layer));
