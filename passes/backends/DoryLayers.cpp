@@ -235,6 +235,10 @@ private:
                                    llvm::Twine(r.attrs.hi) +
                                    "] is not a power-of-two number of levels "
                                    "(DORY's out_bits)");
+    if (levels > 256)
+      return makeNodeError(rq, llvm::Twine(r.outBits()) +
+                                   "-bit output: DORY's kernels produce 8, 4 "
+                                   "or 2 bits");
     claimed.insert(&rq);
     return r;
   }
