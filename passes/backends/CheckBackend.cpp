@@ -17,7 +17,6 @@
 #include "backends/DoryLayers.h"
 #include "backends/Passes.h"
 
-#include "qlc/ONNX/ShapeInference.h"
 #include "qlc/Support/Error.h"
 
 #include "llvm/Support/JSON.h"
@@ -43,11 +42,12 @@ public:
       *this, "target", "backend to check for", "dory", {"dory"}};
 
   llvm::Expected<bool> run(Model &model) override {
-    // The layer analysis reads element types; this only adds types.
-    llvm::Expected<bool> inferred = inferShapes(model);
-    if (!inferred)
-      return inferred.takeError();
-    llvm::Expected<DoryProgram> program = analyseDoryProgram(model);
+    // Analyse a copy with batch 1 and inferred shapes, as export-dory does,
+    // and leave the model as it was.
+    std::unique_ptr<Model> prepared = model.clone();
+    if (llvm::Error err = prepareForDory(*prepared))
+      return err;
+    llvm::Expected<DoryProgram> program = analyseDoryProgram(*prepared);
     if (!program)
       return addErrorContext(program.takeError(), "not accepted by DORY");
     llvm::json::Array layers;

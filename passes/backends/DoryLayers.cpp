@@ -18,6 +18,7 @@
 
 #include "f2t/RangeAnalysis.h"
 
+#include "qlc/ONNX/ShapeInference.h"
 #include "qlc/Support/Error.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -503,6 +504,29 @@ private:
 };
 
 } // namespace
+
+llvm::Error qlc::backends::prepareForDory(Model &model) {
+  // DORY runs one image at a time and reads every shape from the ONNX: a
+  // symbolic batch becomes 1, and every shape is inferred.
+  bool changed = false;
+  for (Value *in : model.getGraph().getInputs()) {
+    TensorType t = in->getType();
+    if (in->isInitializer() || !t.hasRank() || t.getRank() == 0 ||
+        t.getDims()[0].isKnown())
+      continue;
+    llvm::SmallVector<Dim, 4> dims(t.getDims().begin(), t.getDims().end());
+    dims[0] = Dim::known(1);
+    t.setDims(dims);
+    in->setType(t);
+    changed = true;
+  }
+  if (changed)
+    for (Node &n : model.getGraph().getNodes())
+      for (Value *r : n.getResults())
+        r->setType(TensorType());
+  llvm::Expected<bool> inferred = inferShapes(model);
+  return inferred ? llvm::Error::success() : inferred.takeError();
+}
 
 llvm::Expected<DoryProgram> qlc::backends::analyseDoryProgram(Model &model) {
   return LayerBuilder(model).build();

@@ -90,8 +90,12 @@ struct DoryProgram {
   unsigned bnReluBits = 32;
 };
 
-/// Cuts `model` into DORY layers; an error names the node DORY would not
-/// accept and says why.
+/// Fixes a symbolic batch dimension to 1 (DORY runs one image) and infers
+/// every shape, which the layer analysis and the ONNX DORY reads need.
+llvm::Error prepareForDory(Model &model);
+
+/// Cuts `model` (prepared by prepareForDory) into DORY layers; an error names
+/// the node DORY would not accept and says why.
 llvm::Expected<DoryProgram> analyseDoryProgram(Model &model);
 
 } // namespace backends

@@ -26,7 +26,6 @@
 #include "backends/DoryLayers.h"
 #include "backends/Passes.h"
 
-#include "qlc/ONNX/ShapeInference.h"
 #include "qlc/Support/Error.h"
 
 #include "llvm/Support/JSON.h"
@@ -81,7 +80,7 @@ public:
   PassStatistic layersExported{*this, "layers", "DORY layers"};
 
   llvm::Expected<bool> run(Model &model) override {
-    if (llvm::Error err = fixBatchToOne(model))
+    if (llvm::Error err = prepareForDory(model))
       return err;
     llvm::Expected<DoryProgram> program = analyseDoryProgram(model);
     if (!program)
@@ -111,29 +110,6 @@ public:
   llvm::json::Value getReport() const override { return report; }
 
 private:
-  /// DORY runs one image at a time and reads every shape from the ONNX: a
-  /// symbolic batch becomes 1, and every shape is inferred.
-  static llvm::Error fixBatchToOne(Model &model) {
-    bool changed = false;
-    for (Value *in : model.getGraph().getInputs()) {
-      TensorType t = in->getType();
-      if (in->isInitializer() || !t.hasRank() || t.getRank() == 0 ||
-          t.getDims()[0].isKnown())
-        continue;
-      llvm::SmallVector<Dim, 4> dims(t.getDims().begin(), t.getDims().end());
-      dims[0] = Dim::known(1);
-      t.setDims(dims);
-      in->setType(t);
-      changed = true;
-    }
-    if (changed)
-      for (Node &n : model.getGraph().getNodes())
-        for (Value *r : n.getResults())
-          r->setType(TensorType());
-    llvm::Expected<bool> inferred = inferShapes(model);
-    return inferred ? llvm::Error::success() : inferred.takeError();
-  }
-
   llvm::Expected<DoryModel> emit(const Model &model,
                                  const DoryProgram &program) {
     if (values.getValue() != "auto")

@@ -292,9 +292,8 @@ private:
       // Add holds it so far).
       if (acc->getName() != srcAcc->getName()) {
         if (Value *holder = graph().lookupValue(srcAcc->getName()))
-          graph().renameValue(holder,
-                              graph().makeUniqueName(holder->getName().str() +
-                                                     "_acc"));
+          graph().renameValue(
+              holder, graph().makeUniqueName(holder->getName().str() + "_acc"));
         graph().renameValue(acc, srcAcc->getName());
       }
       map[srcAcc] = acc;
