@@ -18,6 +18,8 @@
 
 #include "qlc/Plugin/Plugin.h"
 
+#include <cmath>
+
 using namespace qlc;
 
 namespace {
@@ -65,6 +67,8 @@ protected:
                                PatternRewriter &rewriter) const override {
     float scale = m.getConstant("eps_out")->getData<float>()[0] /
                   m.getConstant("eps_in")->getData<float>()[0];
+    if (!std::isfinite(scale))
+      return false; // a zero or non-finite quantum: leave the tunnel
     Tensor w = m.getConstant("w")->clone();
     for (float &v : w.getMutableData<float>())
       v *= scale;

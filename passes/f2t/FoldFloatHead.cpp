@@ -26,6 +26,8 @@
 
 #include "qlc/Rewrite/PatternRewrite.h"
 
+#include <cmath>
+
 using namespace qlc;
 
 namespace {
@@ -75,6 +77,8 @@ protected:
     float epsIn = m.getConstant("eps_in")->getData<float>()[0];
     float epsOut = m.getConstant("eps_out")->getData<float>()[0];
     float scale = epsOut / epsIn;
+    if (!std::isfinite(scale))
+      return false; // a zero or non-finite quantum: leave the tunnel
     Tensor scaled = m.getConstant("w")->clone();
     for (float &w : scaled.getMutableData<float>())
       w *= scale;
