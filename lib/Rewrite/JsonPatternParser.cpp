@@ -154,7 +154,7 @@ private:
     return anyFloat ? Attribute::getFloats(floats) : Attribute::getInts(ints);
   }
 
-  llvm::Error defineCapture(const std::string &name, bool isNode, bool optional,
+  llvm::Error defineCapture(const std::string &name, bool isNode,
                             const std::string &path) {
     if (name.empty())
       return llvm::Error::success();
@@ -162,8 +162,6 @@ private:
     if (!inserted && it->second != isNode)
       return error(path,
                    "capture '" + name + "' names both a node and a value");
-    if (optional)
-      optionalCaptures.insert(name);
     return llvm::Error::success();
   }
 
@@ -222,7 +220,7 @@ private:
     if (*optional)
       p.orAbsent();
     p.as(*capture);
-    if (llvm::Error err = defineCapture(*capture, false, *optional, path))
+    if (llvm::Error err = defineCapture(*capture, false, path))
       return err;
     return p;
   }
@@ -319,7 +317,7 @@ private:
       }
     }
     p.as(*capture);
-    if (llvm::Error err = defineCapture(*capture, true, false, path))
+    if (llvm::Error err = defineCapture(*capture, true, path))
       return err;
     return p;
   }
@@ -421,7 +419,6 @@ private:
                                            const std::string &path) {
     patternName.clear();
     sourceCaptures.clear();
-    optionalCaptures.clear();
     replacementCaptures.clear();
     const json::Object *o = v.getAsObject();
     if (!o)
@@ -487,7 +484,6 @@ private:
   std::string fileName;
   std::string patternName;
   llvm::StringMap<bool> sourceCaptures; // name -> is a node
-  llvm::StringSet<> optionalCaptures;
   llvm::StringSet<> replacementCaptures;
 };
 

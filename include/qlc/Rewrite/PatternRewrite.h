@@ -136,8 +136,9 @@ private:
 };
 
 struct GreedyRewriteConfig {
-  /// Sweeps over the graph before giving up with an error: a set of
-  /// patterns that keeps rewriting its own output does not converge.
+  /// Rewrites allowed per node of the graph (maxIterations * (nodes + 1) in
+  /// all) before giving up with an error: a set of patterns that keeps
+  /// rewriting its own output does not converge.
   unsigned maxIterations = 16;
 };
 
@@ -148,7 +149,8 @@ struct RewriteStats {
 };
 
 /// Applies `patterns` in topological sweeps until a sweep changes nothing;
-/// erases nodes the rewrites left dead and restores topological order.
+/// after each rewrite erases dead nodes (and the initializers only they
+/// read) and restores topological order.
 /// Returns whether anything changed.
 llvm::Expected<bool> applyPatternsGreedily(Model &model,
                                            const PatternSet &patterns,
