@@ -120,7 +120,9 @@ private:
         emitDoryModel(model, program, ElementType::Float);
     if (asFloat)
       return asFloat;
-    llvm::consumeError(asFloat.takeError());
+    std::string why = llvm::toString(asFloat.takeError());
+    if (why.find("is not exactly a float") == std::string::npos)
+      return makeError(why); // not about float32's precision
     llvm::errs() << "note: export-dory: requantisation constants need more "
                     "than float32's 24 bits; writing float64 tensors\n";
     return emitDoryModel(model, program, ElementType::Double);
