@@ -6,19 +6,17 @@
 //
 // Both ops compute the exact int32 convolution of (x - x_zero_point) with
 // (w - w_zero_point), padding contributing zero (it stands for the zero
-// point). Weights are widened to int16 per output channel with their zero
-// point (scalar or one per output channel) subtracted; each image and group
-// is unfolded into pixel-major int16 rows (im2col) and multiplied with
-// gemmInt16 (IntGemm.h); one-input-channel groups (depthwise) take a direct
-// loop instead. QLinearConv then adds the int32 bias and requantises as
-// ONNX Runtime does: scale_m = x_scale * w_scale[m] / y_scale in float,
-// y = saturate(round_half_even(float(acc) * scale_m) + y_zero_point).
+// point), computed by convolveInt8 (IntConvCore.h: im2col over channel
+// pairs and gemmInt16, or a direct loop for depthwise groups). QLinearConv then
+// adds the int32 bias and requantises as ONNX Runtime does: scale_m = x_scale *
+// w_scale[m] / y_scale in float, y = saturate(round_half_even(float(acc) *
+// scale_m) + y_zero_point).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kernels/ConvKernels.h"
 #include "Kernels/Dispatch.h"
-#include "Kernels/IntGemm.h"
+#include "Kernels/IntConvCore.h"
 #include "Kernels/KernelUtils.h"
 #include "Kernels/Parallel.h"
 #include "Kernels/QuantMath.h"
@@ -35,22 +33,6 @@ using Int8Types = TypeList<uint8_t, int8_t>;
 
 bool isInt8(ElementType t) {
   return t == ElementType::UInt8 || t == ElementType::Int8;
-}
-
-/// Elements of an 8-bit tensor minus `zero` (per channel of `channelSize`
-/// elements when `zeros` has more than one entry), as int16.
-std::vector<int16_t> widen(const Tensor &t, llvm::ArrayRef<int64_t> zeros,
-                           int64_t channelSize) {
-  std::vector<int16_t> out(t.getNumElements());
-  dispatchType<Int8Types>(t.getElementType(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T *v = dataAs<T>(t);
-    for (size_t i = 0; i < out.size(); ++i) {
-      int64_t z = zeros.size() == 1 ? zeros[0] : zeros[i / channelSize];
-      out[i] = static_cast<int16_t>(int64_t(v[i]) - z);
-    }
-  });
-  return out;
 }
 
 /// Reads an optional zero point: absent = 0; otherwise of type `type`, a
@@ -75,53 +57,6 @@ readZeroPoint(const KernelContext &ctx, const Tensor *zp, ElementType type,
   return zp->toInt64s();
 }
 
-/// int32 convolution of widened x (zero point removed) with widened w.
-void convolveInt16(const ConvProblem &p, const std::vector<int16_t> &x,
-                   const std::vector<int16_t> &w, int32_t *acc,
-                   unsigned threads) {
-  std::vector<int64_t> taps = buildTapTable(p.geo);
-  int64_t inPix = p.geo.getInPixels(), outPix = p.geo.getOutPixels(),
-          kPix = p.geo.getKernelPixels(), cg = p.getInPerGroup(),
-          mg = p.getOutPerGroup(), k = p.getReduction();
-  if (cg == 1) { // depthwise-like: a direct loop per output channel
-    parallelFor(threads, p.batch * p.outChannels, 1,
-                [&](int64_t lo, int64_t hi) {
-                  for (int64_t nm = lo; nm < hi; ++nm) {
-                    int64_t n = nm / p.outChannels, m = nm % p.outChannels;
-                    const int16_t *plane =
-                        x.data() + (n * p.inChannels + m / mg) * inPix;
-                    const int16_t *wk = w.data() + m * kPix;
-                    int32_t *out = acc + nm * outPix;
-                    for (int64_t o = 0; o < outPix; ++o) {
-                      const int64_t *tp = taps.data() + o * kPix;
-                      int64_t sum = 0;
-                      for (int64_t t = 0; t < kPix; ++t)
-                        if (tp[t] >= 0)
-                          sum += int64_t(wk[t]) * plane[tp[t]];
-                      out[o] = static_cast<int32_t>(static_cast<uint32_t>(sum));
-                    }
-                  }
-                });
-    return;
-  }
-  std::vector<int16_t> cols(outPix * k);
-  for (int64_t n = 0; n < p.batch; ++n)
-    for (int64_t g = 0; g < p.group; ++g) {
-      const int16_t *img = x.data() + (n * p.inChannels + g * cg) * inPix;
-      parallelFor(threads, outPix, 256, [&](int64_t lo, int64_t hi) {
-        for (int64_t o = lo; o < hi; ++o) {
-          int16_t *row = cols.data() + o * k;
-          const int64_t *tp = taps.data() + o * kPix;
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t t = 0; t < kPix; ++t)
-              *row++ = tp[t] >= 0 ? img[c * inPix + tp[t]] : int16_t(0);
-        }
-      });
-      gemmInt16(mg, outPix, k, w.data() + g * mg * k, cols.data(),
-                acc + (n * p.outChannels + g * mg) * outPix, outPix, threads);
-    }
-}
-
 /// Shared front end: validates x/w and their zero points, returns the
 /// problem and the int32 accumulators in `acc`.
 llvm::Expected<ConvProblem> integerConv(KernelContext &ctx,
@@ -143,14 +78,11 @@ llvm::Expected<ConvProblem> integerConv(KernelContext &ctx,
                           "w zero point");
   if (!wz)
     return wz.takeError();
-  acc = Tensor(ElementType::Int32, p->outShape);
+  acc = Tensor::uninitialized(ElementType::Int32, p->outShape);
   if (acc.getNumElements() == 0)
     return p;
-  int64_t wPerChannel =
-      p->outChannels ? w.getNumElements() / p->outChannels : 1;
-  std::vector<int16_t> xw = widen(x, *xz, 1);
-  std::vector<int16_t> ww = widen(w, *wz, std::max<int64_t>(wPerChannel, 1));
-  convolveInt16(*p, xw, ww, mutableDataAs<int32_t>(acc), ctx.threads);
+  convolveInt8(*p, x, (*xz)[0], w, *wz, mutableDataAs<int32_t>(acc),
+               ctx.threads);
   return p;
 }
 

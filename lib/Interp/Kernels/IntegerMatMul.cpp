@@ -6,7 +6,7 @@
 //
 // Exact int32 products of 8-bit matrices with numpy batching: A loses its
 // zero point per tensor or per row, B per tensor or per column, both are
-// widened to int16 (B transposed) and multiplied by gemmInt16 (IntGemm.h).
+// widened to int16 (B pair-packed) and multiplied by gemmInt16 (IntGemm.h).
 // A right operand shared by the whole batch (the usual weight matrix) is
 // widened once. QLinearMatMul requantises like ONNX Runtime: multiplier
 // a_scale * b_scale / y_scale in float, then
@@ -59,19 +59,15 @@ llvm::Expected<std::vector<double>> readParam(const KernelContext &ctx,
 }
 
 /// rows x cols matrix `v` (8-bit) minus zero points, as int16; zeros per
-/// row (`perRow`) or per column; transposed when `transpose`.
-template <typename T>
+/// row (`perRow`) or per column. Element (r, c) goes to out[index(r, c)].
+template <typename T, typename IndexFn>
 void widenMatrix(const T *v, int64_t rows, int64_t cols,
-                 const std::vector<double> &zeros, bool perRow, bool transpose,
-                 int16_t *out) {
+                 const std::vector<double> &zeros, bool perRow, int16_t *out,
+                 IndexFn index) {
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
       int64_t z = int64_t(zeros.size() == 1 ? zeros[0] : zeros[perRow ? r : c]);
-      int16_t w = static_cast<int16_t>(int64_t(v[r * cols + c]) - z);
-      if (transpose)
-        out[c * rows + r] = w;
-      else
-        out[r * cols + c] = w;
+      out[index(r, c)] = static_cast<int16_t>(int64_t(v[r * cols + c]) - z);
     }
 }
 
@@ -81,24 +77,27 @@ void integerMatMul(const MatMulShape &s, const Tensor &a,
                    const std::vector<double> &bZero, Tensor &acc,
                    unsigned threads) {
   int64_t m = s.m, k = s.k, n = s.n;
-  std::vector<int16_t> aw(m * k), bw(k * n);
+  // Padding (an odd k's last column of A and row of B) stays zero.
+  int64_t lda = getPairedDepth(k);
+  std::vector<int16_t> aw(m * lda, 0), bw(lda * n, 0);
   int64_t lastB = -1;
   int32_t *out = mutableDataAs<int32_t>(acc);
   forEachBatch(s, [&](int64_t ai, int64_t bi, int64_t oi) {
     dispatchType<Int8Types>(a.getElementType(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      widenMatrix(dataAs<T>(a) + ai * m * k, m, k, aZero, true, false,
-                  aw.data());
+      widenMatrix(dataAs<T>(a) + ai * m * k, m, k, aZero, true, aw.data(),
+                  [&](int64_t r, int64_t c) { return r * lda + c; });
     });
     if (bi != lastB) {
       dispatchType<Int8Types>(b.getElementType(), [&](auto tag) {
         using T = typename decltype(tag)::type;
-        widenMatrix(dataAs<T>(b) + bi * k * n, k, n, bZero, false, true,
-                    bw.data());
+        widenMatrix(
+            dataAs<T>(b) + bi * k * n, k, n, bZero, false, bw.data(),
+            [&](int64_t r, int64_t c) { return getPackedIndex(r, c, n); });
       });
       lastB = bi;
     }
-    gemmInt16(m, n, k, aw.data(), bw.data(), out + oi * m * n, n, threads);
+    gemmInt16(m, n, k, aw.data(), lda, bw.data(), out + oi * m * n, n, threads);
   });
 }
 

@@ -12,11 +12,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "HeavyTestUtils.h"
+#include "Kernels/IntGemm.h"
 
 #include <cmath>
 
 using namespace qlc;
 using namespace qlc::heavytest;
+using namespace qlc::interp;
 
 namespace {
 
@@ -165,7 +167,10 @@ TEST(HeavyQuantTest, ConvIntegerMatchesReference) {
        {Case{{2, 4, 7, 6}, {6, 2, 3, 3}, 2, {1, 2}, {1, 1, 0, 2}},
         Case{{1, 8, 9, 9}, {8, 1, 3, 3}, 8, {2, 2}, {0, 0, 1, 1}},
         Case{{1, 5, 4, 4}, {7, 5, 1, 1}, 1, {1, 1}, {0, 0, 0, 0}},
-        Case{{1, 3, 10}, {2, 3, 4}, 1, {3}, {2, 1}}}) {
+        Case{{1, 3, 10}, {2, 3, 4}, 1, {3}, {2, 1}},
+        // Large enough for several 64-column GEMM tiles, odd reductions.
+        Case{{2, 6, 19, 21}, {10, 3, 3, 2}, 2, {2, 1}, {2, 0, 1, 3}},
+        Case{{1, 5, 17, 16}, {6, 5, 3, 3}, 1, {1, 1}, {1, 1, 1, 1}}}) {
     Tensor x = randomInt(rng, ElementType::UInt8, c.x);
     Tensor w = randomInt(rng, ElementType::Int8, c.w);
     Tensor xz = make<uint8_t>({}, {131});
@@ -249,3 +254,42 @@ TEST(HeavyQuantTest, IntegerOpsRejectBadInputs) {
 }
 
 } // namespace
+
+TEST(HeavyQuantTest, IntGemmKernelsAgreeOnEveryIsaAndTileTail) {
+  // Row counts around the 4-row tiles, odd and even depths, and column
+  // counts around the 16- and 64-column tiles, on every kernel this CPU
+  // can run; each against an int64 reference.
+  std::mt19937 rng(29);
+  std::uniform_int_distribution<int> value(-255, 255);
+  IntGemmIsa best = getIntGemmIsa();
+  for (IntGemmIsa isa :
+       {IntGemmIsa::Scalar, IntGemmIsa::Avx2, IntGemmIsa::Avx512}) {
+    if (isa > best)
+      continue;
+    setIntGemmIsa(isa);
+    for (int64_t m : {1, 3, 4, 6, 9})
+      for (int64_t k : {1, 2, 7, 288})
+        for (int64_t n : {1, 15, 16, 17, 64, 65, 150}) {
+          int64_t lda = getPairedDepth(k);
+          std::vector<int16_t> a(m * lda, 0), b(lda * n, 0);
+          std::vector<int64_t> ref(m * n, 0);
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t p = 0; p < k; ++p)
+              a[i * lda + p] = static_cast<int16_t>(value(rng));
+          for (int64_t p = 0; p < k; ++p)
+            for (int64_t j = 0; j < n; ++j)
+              b[getPackedIndex(p, j, n)] = static_cast<int16_t>(value(rng));
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j)
+              for (int64_t p = 0; p < k; ++p)
+                ref[i * n + j] +=
+                    int64_t(a[i * lda + p]) * b[getPackedIndex(p, j, n)];
+          std::vector<int32_t> c(m * n, -1);
+          gemmInt16(m, n, k, a.data(), lda, b.data(), c.data(), n, 1);
+          for (int64_t i = 0; i < m * n; ++i)
+            ASSERT_EQ(c[i], ref[i]) << "isa " << int(isa) << " m " << m << " k "
+                                    << k << " n " << n << " at " << i;
+        }
+  }
+  setIntGemmIsa(best);
+}
