@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 using namespace qlc;
 using namespace qlc::test;
@@ -60,6 +61,31 @@ TEST(ElementwiseKernels, IntegerDivTruncatesTowardZero) {
                        i32({6}, {2, 2, -2, -2, 0, -1})}});
   // x / 0 is defined as 0 and INT_MIN / -1 wraps to INT_MIN.
   expectTensor<int32_t>(out, {6}, {3, -3, -3, 3, 0, INT32_MIN});
+}
+
+TEST(ElementwiseKernels, IntegerDivMatchesCOnLargeOperands) {
+  // int32 Div runs through double; check it against C's quotient on
+  // operands near the int32 limits, where a rounding slip would show.
+  std::mt19937 rng(5);
+  std::vector<int32_t> specials{
+      INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, -1, 1, 2,
+      3,         46341,         -65536};
+  std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX);
+  std::vector<int32_t> xs, ys;
+  for (int i = 0; i < 4000; ++i) {
+    xs.push_back(i % 4 ? any(rng) : specials[i % specials.size()]);
+    int32_t y =
+        i % 3 ? any(rng) >> (i % 31) : specials[(i / 3) % specials.size()];
+    ys.push_back(y);
+  }
+  int64_t n = static_cast<int64_t>(xs.size());
+  Tensor out = runOk({"Div", {i32({n}, xs), i32({n}, ys)}});
+  std::vector<int32_t> expected;
+  for (int64_t i = 0; i < n; ++i)
+    expected.push_back(ys[i] == 0 ? 0
+                                  : static_cast<int32_t>(static_cast<uint32_t>(
+                                        int64_t(xs[i]) / ys[i])));
+  expectTensor<int32_t>(out, {n}, expected);
 }
 
 TEST(ElementwiseKernels, IntegerModFollowsTheDivisorSign) {
