@@ -8,6 +8,7 @@
 
 #include "llvm/Support/ErrorHandling.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -38,15 +39,41 @@ Tensor::Tensor(ElementType type, llvm::ArrayRef<int64_t> shape)
         static_cast<size_t>(getNumElements()));
     return;
   }
-  bytes = std::make_shared<std::string>(
-      static_cast<size_t>(getNumElements()) * getElementSize(type), '\0');
+  size_t n = static_cast<size_t>(getNumElements()) * getElementSize(type);
+  if (BufferPool *pool = BufferPool::getCurrent()) {
+    bool recycled = false;
+    bytes = pool->acquire(n, &recycled);
+    if (recycled)
+      std::fill(bytes->begin(), bytes->end(), '\0');
+    return;
+  }
+  bytes = std::make_shared<std::string>(n, '\0');
+}
+
+Tensor Tensor::uninitialized(ElementType type, llvm::ArrayRef<int64_t> shape) {
+  BufferPool *pool = BufferPool::getCurrent();
+  if (type == ElementType::String || !pool)
+    return Tensor(type, shape);
+  Tensor t;
+  t.type = type;
+  t.shape.assign(shape.begin(), shape.end());
+  t.bytes = pool->acquire(static_cast<size_t>(t.getNumElements()) *
+                          getElementSize(type));
+  return t;
+}
+
+void Tensor::recycleInto(BufferPool &pool) {
+  std::shared_ptr<std::string> storage = std::move(bytes);
+  *this = Tensor();
+  pool.recycle(std::move(storage));
 }
 
 Tensor::Tensor(ElementType type, llvm::ArrayRef<int64_t> shape,
                std::shared_ptr<std::string> data)
     : type(type), shape(shape.begin(), shape.end()), bytes(std::move(data)) {
-  assert(bytes && bytes->size() == static_cast<size_t>(getNumElements()) *
-                                       getElementSize(type) &&
+  assert(bytes &&
+         bytes->size() ==
+             static_cast<size_t>(getNumElements()) * getElementSize(type) &&
          "byte size does not match the shape");
 }
 

@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <limits>
+#include <optional>
 
 using namespace qlc;
 
@@ -33,8 +34,19 @@ struct NodePlan {
   const Node *node;
   int64_t opsetVersion;
   std::unique_ptr<Kernel> kernel;
-  llvm::SmallVector<unsigned, 4> inputSlots;   // kNoSlot for omitted inputs
-  llvm::SmallVector<unsigned, 2> outputSlots;  // kNoSlot for absent results
+  llvm::SmallVector<unsigned, 4> inputSlots;  // kNoSlot for omitted inputs
+  llvm::SmallVector<unsigned, 2> outputSlots; // kNoSlot for absent results
+};
+
+/// One unit of execution: a node, plus the consumers its kernel computes
+/// with it (Kernel::acceptConsumer) in the fused schedule.
+struct Step {
+  unsigned plan;
+  llvm::SmallVector<unsigned, 2> consumers;
+  /// Results of the step's last node.
+  llvm::SmallVector<unsigned, 2> outputSlots;
+  /// Per output: every reader takes it opaque (fused schedule only).
+  llvm::SmallVector<bool, 2> opaqueAllowed;
   llvm::SmallVector<unsigned, 4> releaseAfter; // slots last read here
 };
 } // namespace
@@ -48,6 +60,12 @@ struct Interpreter::Impl {
   std::vector<const Value *> slotValues; // slot -> value
   llvm::DenseMap<const Value *, unsigned> slotOf;
   std::vector<NodePlan> plans;
+  /// Every node on its own (when an observer or keepAllValues needs every
+  /// value), and with kernel fusion and opaque results.
+  std::vector<Step> plainSteps, fusedSteps;
+  llvm::DenseMap<const Node *, unsigned> planOf;
+  /// Storage of released intermediates, reused by later runs too.
+  BufferPool pool;
 
   Impl(const Model &model, InterpreterOptions options,
        const KernelRegistry &registry)
@@ -61,6 +79,9 @@ struct Interpreter::Impl {
   }
 
   llvm::Error prepare();
+  std::vector<Step> buildFusedSteps();
+  void markOpaqueResults(std::vector<Step> &steps);
+  void computeReleases(std::vector<Step> &steps);
   llvm::Error bindInputs(const TensorMap &inputs,
                          std::vector<const Tensor *> &bound);
   llvm::Expected<TensorMap> run(const TensorMap &inputs,
@@ -87,6 +108,7 @@ llvm::Expected<TensorMap> Interpreter::run(const TensorMap &inputs,
 
 llvm::Error Interpreter::Impl::prepare() {
   plans.clear();
+  planOf.clear();
   slotValues.clear();
   slotOf.clear();
   prepared = false;
@@ -96,8 +118,6 @@ llvm::Error Interpreter::Impl::prepare() {
   for (const Value *v : graph.getInitializers())
     getSlot(v);
 
-  // lastUse[slot] = index of the last node reading it.
-  std::vector<size_t> lastUse;
   for (const Node &node : graph.getNodes()) {
     NodePlan plan;
     plan.node = &node;
@@ -106,40 +126,138 @@ llvm::Error Interpreter::Impl::prepare() {
     if (!kernel)
       return kernel.takeError();
     plan.kernel = std::move(*kernel);
-    size_t index = plans.size();
-    auto noteUse = [&](unsigned slot) {
-      if (lastUse.size() <= slot)
-        lastUse.resize(slot + 1, SIZE_MAX);
-      lastUse[slot] = index;
-    };
-    for (const Value *in : node.getInputs()) {
-      unsigned slot = in ? getSlot(in) : kNoSlot;
-      plan.inputSlots.push_back(slot);
-      if (slot != kNoSlot)
-        noteUse(slot);
-    }
+    for (const Value *in : node.getInputs())
+      plan.inputSlots.push_back(in ? getSlot(in) : kNoSlot);
     for (const Value *in : node.getImplicitInputs())
-      noteUse(getSlot(in));
-    for (const Value *out : node.getResults()) {
-      unsigned slot = out ? getSlot(out) : kNoSlot;
-      plan.outputSlots.push_back(slot);
-      if (slot != kNoSlot)
-        noteUse(slot); // an unread result dies right after its producer
-    }
+      getSlot(in);
+    for (const Value *out : node.getResults())
+      plan.outputSlots.push_back(out ? getSlot(out) : kNoSlot);
+    planOf[&node] = static_cast<unsigned>(plans.size());
     plans.push_back(std::move(plan));
   }
   for (const Value *v : graph.getOutputs())
     getSlot(v);
-  lastUse.resize(slotValues.size(), SIZE_MAX);
-  if (!options.keepAllValues) {
-    for (unsigned slot = 0; slot < slotValues.size(); ++slot) {
-      const Value *v = slotValues[slot];
-      if (lastUse[slot] != SIZE_MAX && v->isNodeResult() && !v->isGraphOutput())
-        plans[lastUse[slot]].releaseAfter.push_back(slot);
-    }
+
+  plainSteps.clear();
+  for (unsigned i = 0; i < plans.size(); ++i) {
+    Step step;
+    step.plan = i;
+    step.outputSlots = plans[i].outputSlots;
+    plainSteps.push_back(std::move(step));
   }
+  computeReleases(plainSteps);
+  fusedSteps = buildFusedSteps();
+  markOpaqueResults(fusedSteps);
+  computeReleases(fusedSteps);
   prepared = true;
   return llvm::Error::success();
+}
+
+/// The only consumer of `node`'s single result that a fused step may absorb:
+/// its other inputs must be fixed initializers, since the step runs at
+/// `node`'s position. Null when there is none.
+static const Node *getFusableConsumer(const Node &node, unsigned &operand) {
+  if (node.getNumResults() != 1 || !node.getResult(0))
+    return nullptr;
+  const Value *v = node.getResult(0);
+  if (v->isGraphOutput() || !v->hasOneUse() || v->getUses()[0].implicit)
+    return nullptr;
+  const Node *consumer = v->getUses()[0].user;
+  operand = v->getUses()[0].index;
+  if (consumer->getNumResults() != 1 || !consumer->getImplicitInputs().empty())
+    return nullptr;
+  for (unsigned i = 0; i < consumer->getNumInputs(); ++i) {
+    const Value *in = consumer->getInput(i);
+    if (i != operand && in && (!in->isInitializer() || in->isListedAsInput()))
+      return nullptr;
+  }
+  return consumer;
+}
+
+std::vector<Step> Interpreter::Impl::buildFusedSteps() {
+  std::vector<bool> absorbed(plans.size(), false);
+  std::vector<Step> steps;
+  for (unsigned i = 0; i < plans.size(); ++i) {
+    if (absorbed[i])
+      continue;
+    Step step;
+    step.plan = i;
+    const Node *last = plans[i].node;
+    unsigned operand = 0;
+    while (const Node *consumer = getFusableConsumer(*last, operand)) {
+      unsigned j = planOf.lookup(consumer);
+      if (!plans[i].kernel->acceptConsumer(*consumer, operand,
+                                           plans[j].opsetVersion))
+        break;
+      step.consumers.push_back(j);
+      absorbed[j] = true;
+      last = consumer;
+    }
+    unsigned lastPlan = step.consumers.empty() ? i : step.consumers.back();
+    step.outputSlots = plans[lastPlan].outputSlots;
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+void Interpreter::Impl::markOpaqueResults(std::vector<Step> &steps) {
+  // readers[slot]: (step, input index) of every read; implicit reads and
+  // reads by absorbed consumers (initializers only) never need a slot here.
+  std::vector<llvm::SmallVector<std::pair<unsigned, unsigned>, 2>> readers(
+      slotValues.size());
+  std::vector<bool> readImplicitly(slotValues.size(), false);
+  for (unsigned s = 0; s < steps.size(); ++s) {
+    const NodePlan &plan = plans[steps[s].plan];
+    for (unsigned i = 0; i < plan.inputSlots.size(); ++i)
+      if (plan.inputSlots[i] != kNoSlot)
+        readers[plan.inputSlots[i]].push_back({s, i});
+    for (const Value *in : plan.node->getImplicitInputs())
+      readImplicitly[slotOf.lookup(in)] = true;
+  }
+  for (Step &step : steps) {
+    const Kernel &producer = *plans[step.plan].kernel;
+    for (unsigned r = 0; r < step.outputSlots.size(); ++r) {
+      unsigned slot = step.outputSlots[r];
+      bool allowed = slot != kNoSlot && producer.mayProduceOpaqueOutput(r) &&
+                     !slotValues[slot]->isGraphOutput() &&
+                     !readImplicitly[slot] && !readers[slot].empty();
+      if (allowed)
+        for (auto [reader, index] : readers[slot])
+          allowed &=
+              plans[steps[reader].plan].kernel->acceptsOpaqueInput(index);
+      step.opaqueAllowed.push_back(allowed);
+    }
+  }
+}
+
+void Interpreter::Impl::computeReleases(std::vector<Step> &steps) {
+  // lastUse[slot] = index of the last step reading (or, for results nobody
+  // reads, writing) it.
+  std::vector<size_t> lastUse(slotValues.size(), SIZE_MAX);
+  for (size_t s = 0; s < steps.size(); ++s) {
+    Step &step = steps[s];
+    step.releaseAfter.clear();
+    auto noteNode = [&](const NodePlan &plan) {
+      for (unsigned slot : plan.inputSlots)
+        if (slot != kNoSlot)
+          lastUse[slot] = s;
+      for (const Value *in : plan.node->getImplicitInputs())
+        lastUse[slotOf.lookup(in)] = s;
+    };
+    noteNode(plans[step.plan]);
+    for (unsigned c : step.consumers)
+      noteNode(plans[c]);
+    for (unsigned slot : step.outputSlots)
+      if (slot != kNoSlot)
+        lastUse[slot] = s; // an unread result dies right after its producer
+  }
+  if (options.keepAllValues)
+    return;
+  for (unsigned slot = 0; slot < slotValues.size(); ++slot) {
+    const Value *v = slotValues[slot];
+    if (lastUse[slot] != SIZE_MAX && v->isNodeResult() && !v->isGraphOutput())
+      steps[lastUse[slot]].releaseAfter.push_back(slot);
+  }
 }
 
 /// Checks `tensor` against the declared type of graph input `v`; symbolic
@@ -216,6 +334,9 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
                                                  ExecutionObserver *observer) {
   // bound[slot] points at the live tensor: a caller input, an initializer
   // or owned[slot] once its producer ran; null once released.
+  std::optional<BufferPool::Scope> poolScope;
+  if (options.recycleBuffers)
+    poolScope.emplace(pool);
   std::vector<const Tensor *> bound(slotValues.size(), nullptr);
   std::vector<Tensor> owned(slotValues.size());
   if (llvm::Error err = bindInputs(inputs, bound))
@@ -224,36 +345,67 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
     for (const Value *v : model.getGraph().getInputs())
       observer->onValueComputed(*v, *bound[slotOf.lookup(v)]);
 
+  // The fused schedule skips intermediates, so only without observers.
+  bool fuse = options.fuseKernels && !observer && !options.keepAllValues;
+  std::vector<std::shared_ptr<OpaqueTensor>> opaque(slotValues.size());
   llvm::SmallVector<const Tensor *, 8> in;
+  llvm::SmallVector<const OpaqueTensor *, 8> opaqueIn;
   llvm::SmallVector<Tensor, 4> out;
-  for (NodePlan &plan : plans) {
+  llvm::SmallVector<std::shared_ptr<OpaqueTensor>, 4> opaqueOut;
+  for (const Step &step : fuse ? fusedSteps : plainSteps) {
+    NodePlan &plan = plans[step.plan];
     in.clear();
+    opaqueIn.clear();
+    bool anyOpaque = false;
     for (unsigned slot : plan.inputSlots) {
       const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
-      if (slot != kNoSlot && !t)
+      const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
+      if (slot != kNoSlot && !t && !o)
         return makeNodeError(*plan.node, "input '" +
                                              slotValues[slot]->getName() +
                                              "' is not computed before use");
       in.push_back(t);
+      opaqueIn.push_back(o);
+      anyOpaque |= o != nullptr;
     }
-    out.assign(plan.outputSlots.size(), Tensor());
+    out.assign(step.outputSlots.size(), Tensor());
+    opaqueOut.assign(step.outputSlots.size(), nullptr);
     KernelContext ctx{*plan.node, plan.opsetVersion, in, out, options.threads};
+    ctx.fused = !step.consumers.empty();
+    if (anyOpaque)
+      ctx.opaqueInputs = opaqueIn;
+    ctx.opaqueAllowed = step.opaqueAllowed;
+    ctx.opaqueOutputs = opaqueOut;
     if (llvm::Error err = plan.kernel->compute(ctx))
       return err;
-    for (size_t i = 0; i < plan.outputSlots.size(); ++i) {
-      unsigned slot = plan.outputSlots[i];
+    const Node &producer = step.consumers.empty()
+                               ? *plan.node
+                               : *plans[step.consumers.back()].node;
+    for (size_t i = 0; i < step.outputSlots.size(); ++i) {
+      unsigned slot = step.outputSlots[i];
       if (slot == kNoSlot)
         continue;
+      if (opaqueOut[i] && ctx.mayReturnOpaque(i)) {
+        opaque[slot] = std::move(opaqueOut[i]);
+        continue;
+      }
       if (out[i].isNull())
-        return makeNodeError(*plan.node,
+        return makeNodeError(producer,
                              "kernel produced no result " + llvm::Twine(i));
       owned[slot] = std::move(out[i]);
       bound[slot] = &owned[slot];
       if (observer)
         observer->onValueComputed(*slotValues[slot], owned[slot]);
     }
-    for (unsigned slot : plan.releaseAfter) {
-      owned[slot] = Tensor();
+    for (unsigned slot : step.releaseAfter) {
+      if (options.recycleBuffers) {
+        owned[slot].recycleInto(pool);
+        if (opaque[slot])
+          opaque[slot]->recycleInto(pool);
+      } else {
+        owned[slot] = Tensor();
+      }
+      opaque[slot].reset();
       bound[slot] = nullptr;
     }
   }

@@ -23,6 +23,7 @@
 using namespace qlc;
 
 Kernel::~Kernel() = default;
+OpaqueTensor::~OpaqueTensor() = default;
 
 llvm::Error KernelContext::error(const llvm::Twine &message) const {
   return makeNodeError(node, message);

@@ -14,6 +14,7 @@
 #ifndef QLC_IR_TENSOR_H
 #define QLC_IR_TENSOR_H
 
+#include "qlc/IR/BufferPool.h"
 #include "qlc/IR/ElementType.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -36,8 +37,11 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 class Tensor {
 public:
   Tensor() = default;
-  /// A zero-filled tensor.
+  /// A zero-filled tensor (storage from the thread's BufferPool if any).
   Tensor(ElementType type, llvm::ArrayRef<int64_t> shape);
+  /// A tensor whose contents are unspecified, for kernels that write every
+  /// element: recycled storage from the thread's BufferPool is not cleared.
+  static Tensor uninitialized(ElementType type, llvm::ArrayRef<int64_t> shape);
   /// Adopts `bytes`, which must hold exactly the tensor's size.
   Tensor(ElementType type, llvm::ArrayRef<int64_t> shape,
          std::shared_ptr<std::string> bytes);
@@ -80,8 +84,8 @@ public:
   }
   template <typename T> llvm::MutableArrayRef<T> getMutableData() {
     assert(ElementTypeOf<T>::value == type && "element type mismatch");
-    return llvm::MutableArrayRef<T>(
-        reinterpret_cast<T *>(getMutableRawData()), getNumElements());
+    return llvm::MutableArrayRef<T>(reinterpret_cast<T *>(getMutableRawData()),
+                                    getNumElements());
   }
   /// Strings of a String tensor.
   const std::vector<std::string> &getStrings() const;
@@ -105,6 +109,10 @@ public:
 
   /// A deep copy with its own storage.
   Tensor clone() const;
+
+  /// Hands the storage to `pool` (kept only if unshared) and makes this
+  /// tensor null.
+  void recycleInto(BufferPool &pool);
 
 private:
   ElementType type = ElementType::Undefined;

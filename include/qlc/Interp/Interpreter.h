@@ -33,6 +33,14 @@ struct InterpreterOptions {
   /// Keep every intermediate tensor (for --dump-all); otherwise buffers are
   /// released after their last use.
   bool keepAllValues = false;
+  /// Reuse released intermediates' storage for later results (a
+  /// BufferPool kept by the interpreter across runs) instead of freeing it.
+  bool recycleBuffers = true;
+  /// When no observer or keepAllValues needs every intermediate: let
+  /// kernels compute the nodes that follow them (a convolution applies the
+  /// next Relu or Clip as it writes) and keep library layouts (oneDNN's
+  /// blocked formats) between consecutive convolutions.
+  bool fuseKernels = true;
 };
 
 class ExecutionObserver {

@@ -29,6 +29,22 @@
 
 namespace qlc {
 
+/// A result kept in a kernel library's own memory layout (oneDNN's blocked
+/// formats) and handed to the next kernel without conversion. The
+/// interpreter only passes it along; kernels that produce or accept one say
+/// so (Kernel::mayProduceOpaqueOutput, Kernel::acceptsOpaqueInput).
+class OpaqueTensor {
+public:
+  virtual ~OpaqueTensor();
+  /// Which library's layout this is; kernels check it before looking in.
+  virtual llvm::StringRef getFamily() const = 0;
+  virtual llvm::ArrayRef<int64_t> getShape() const = 0;
+  /// The same values as an ordinary tensor.
+  virtual Tensor toTensor() const = 0;
+  /// Returns reusable storage to `pool` when released.
+  virtual void recycleInto(BufferPool &pool) {}
+};
+
 struct KernelContext {
   const Node &node;
   /// Opset version of the node's domain in the model.
@@ -39,9 +55,26 @@ struct KernelContext {
   llvm::MutableArrayRef<Tensor> outputs;
   /// Threads the kernel may use (1 = run on the calling thread only).
   unsigned threads = 1;
+  /// Set when the consumers this kernel accepted at prepare time
+  /// (Kernel::acceptConsumer) are computed by it too: `outputs` then
+  /// receives the last consumer's results.
+  bool fused = false;
+  /// Per input (or empty): the producer's opaque result, inputs[i] being
+  /// null then. Only for inputs the kernel accepts opaque.
+  llvm::ArrayRef<const OpaqueTensor *> opaqueInputs;
+  /// Per output (or empty): true when every reader accepts an opaque form;
+  /// the kernel may then set opaqueOutputs[i] and leave outputs[i] null.
+  llvm::ArrayRef<bool> opaqueAllowed;
+  llvm::MutableArrayRef<std::shared_ptr<OpaqueTensor>> opaqueOutputs;
 
   const Tensor *getInput(unsigned i) const {
     return i < inputs.size() ? inputs[i] : nullptr;
+  }
+  const OpaqueTensor *getOpaqueInput(unsigned i) const {
+    return i < opaqueInputs.size() ? opaqueInputs[i] : nullptr;
+  }
+  bool mayReturnOpaque(unsigned i) const {
+    return i < opaqueAllowed.size() && opaqueAllowed[i];
   }
   /// An error naming the node: "'name' (Op): message".
   llvm::Error error(const llvm::Twine &message) const;
@@ -51,6 +84,20 @@ class Kernel {
 public:
   virtual ~Kernel();
   virtual llvm::Error compute(KernelContext &ctx) = 0;
+
+  /// Asked while preparing: `consumer` (at `opsetVersion`) is the only
+  /// reader of this node's result 0, or of the last consumer accepted
+  /// before, as its input `operand`. Accepting promises to compute the
+  /// consumer as well whenever KernelContext::fused is set (for instance a
+  /// convolution applying a following Relu as it writes its output).
+  virtual bool acceptConsumer(const Node &consumer, unsigned operand,
+                              int64_t opsetVersion) {
+    return false;
+  }
+  /// Whether compute takes input `i` as an OpaqueTensor.
+  virtual bool acceptsOpaqueInput(unsigned i) const { return false; }
+  /// Whether compute may return output `i` as an OpaqueTensor.
+  virtual bool mayProduceOpaqueOutput(unsigned i) const { return false; }
 };
 
 /// Validates the node and creates its kernel.

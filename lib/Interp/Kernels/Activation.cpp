@@ -105,7 +105,7 @@ public:
       ctx.outputs[0] = narrowTo(std::move(out), type);
       return llvm::Error::success();
     }
-    Tensor &out = makeOutput(ctx, 0, type, in.getShape());
+    Tensor &out = makeUninitializedOutput(ctx, 0, type, in.getShape());
     bool ok = dispatchType<FloatTypes>(type, [&](auto tag) {
       computeActivation<typename decltype(tag)::type>(op, params, in, out,
                                                       ctx.threads);
@@ -195,7 +195,7 @@ llvm::Error computePRelu(KernelContext &ctx) {
     ctx.outputs[0] = narrowTo(std::move(out), type);
     return llvm::Error::success();
   }
-  Tensor &out = makeOutput(ctx, 0, type, x.getShape());
+  Tensor &out = makeUninitializedOutput(ctx, 0, type, x.getShape());
   if (!dispatchType<NumericTypes>(type,
                                   [&](auto tag) { run(tag, x, slope, out); }))
     return ctx.error("unsupported element type " + typeName(type));
@@ -278,7 +278,7 @@ llvm::Error computeClip(KernelContext &ctx) {
     ctx.outputs[0] = narrowTo(std::move(out), type);
     return llvm::Error::success();
   }
-  Tensor &out = makeOutput(ctx, 0, type, in.getShape());
+  Tensor &out = makeUninitializedOutput(ctx, 0, type, in.getShape());
   bool ok = dispatchType<NumericTypes>(type, [&](auto tag) {
     llvm::consumeError(std::move(result));
     result = clipTyped<typename decltype(tag)::type>(ctx, in, out);

@@ -167,7 +167,7 @@ llvm::Error castTensor(KernelContext &ctx, const Tensor &in, ElementType to) {
     return ctx.error("unsupported cast from " + typeName(from) + " to " +
                      typeName(to));
   Tensor src = isHalfType(from) ? widen(in, ctx.threads) : in;
-  Tensor &out = makeOutput(ctx, 0, to, in.getShape());
+  Tensor &out = makeUninitializedOutput(ctx, 0, to, in.getShape());
   if (isHalfType(to)) {
     Tensor asFloat(ElementType::Float, in.getShape());
     if (!castPlain(src, asFloat, ctx.threads))

@@ -36,7 +36,8 @@ llvm::Error interp::checkArity(const KernelContext &ctx, unsigned minInputs,
                      llvm::Twine(maxOutputs) + " outputs, got " +
                      llvm::Twine(m));
   for (unsigned i = 0; i < minInputs; ++i)
-    if (!ctx.getInput(i) || ctx.getInput(i)->isNull())
+    if ((!ctx.getInput(i) || ctx.getInput(i)->isNull()) &&
+        !ctx.getOpaqueInput(i))
       return ctx.error("missing required input " + llvm::Twine(i));
   return llvm::Error::success();
 }
@@ -44,6 +45,13 @@ llvm::Error interp::checkArity(const KernelContext &ctx, unsigned minInputs,
 Tensor &interp::makeOutput(KernelContext &ctx, unsigned i, ElementType type,
                            llvm::ArrayRef<int64_t> shape) {
   ctx.outputs[i] = Tensor(type, shape);
+  return ctx.outputs[i];
+}
+
+Tensor &interp::makeUninitializedOutput(KernelContext &ctx, unsigned i,
+                                        ElementType type,
+                                        llvm::ArrayRef<int64_t> shape) {
+  ctx.outputs[i] = Tensor::uninitialized(type, shape);
   return ctx.outputs[i];
 }
 

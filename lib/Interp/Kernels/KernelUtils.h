@@ -46,6 +46,11 @@ llvm::Error checkArity(const KernelContext &ctx, unsigned minInputs,
 /// Creates output `i` with `type` and `shape` (zero-filled) and returns it.
 Tensor &makeOutput(KernelContext &ctx, unsigned i, ElementType type,
                    llvm::ArrayRef<int64_t> shape);
+/// Like makeOutput, for kernels that write every element: recycled storage
+/// (Tensor::uninitialized) is not cleared first.
+Tensor &makeUninitializedOutput(KernelContext &ctx, unsigned i,
+                                ElementType type,
+                                llvm::ArrayRef<int64_t> shape);
 
 /// Maps a possibly negative `axis` into [0, rank); fails naming `what`.
 llvm::Expected<int64_t> normalizeAxis(const KernelContext &ctx, int64_t axis,

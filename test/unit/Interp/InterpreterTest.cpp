@@ -157,6 +157,31 @@ TEST(Interpreter, ReleasesIntermediatesAfterTheirLastUse) {
   EXPECT_FALSE(obs.storage["c"].expired());
 }
 
+TEST(Interpreter, RecyclesReleasedStorageForLaterResults) {
+  // 1024 x 2 floats (8 KiB) is above the pool's minimum buffer size.
+  ChainModel m;
+  std::vector<float> xs(2048);
+  for (size_t i = 0; i < xs.size(); ++i)
+    xs[i] = static_cast<float>(i % 7) - 3;
+  for (bool recycle : {true, false}) {
+    InterpreterOptions options;
+    options.recycleBuffers = recycle;
+    Interpreter interp(m.model, options, &getLightRegistry());
+    for (int run = 0; run < 2; ++run) {
+      LivenessObserver obs;
+      auto out = interp.run({{"x", f32({1024, 2}, xs)}}, &obs);
+      ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+      // a is released after Neg; Abs then makes c in a's old buffer.
+      std::shared_ptr<std::string> a = obs.storage["a"].lock();
+      EXPECT_EQ(a != nullptr, recycle);
+      EXPECT_EQ(a && a == (*out)["c"].getStorage(), recycle);
+      llvm::ArrayRef<float> c = (*out)["c"].getData<float>();
+      for (size_t i = 0; i < xs.size(); ++i)
+        ASSERT_EQ(c[i], std::max(xs[i], 0.0f)) << "run " << run << " at " << i;
+    }
+  }
+}
+
 TEST(Interpreter, KeepAllValuesKeepsIntermediates) {
   ChainModel m;
   InterpreterOptions options;
