@@ -43,6 +43,9 @@ struct NodePlan {
 struct Step {
   unsigned plan;
   llvm::SmallVector<unsigned, 2> consumers;
+  /// The consumers' inputs one after another, kNoSlot for the operand each
+  /// takes from the node before it.
+  llvm::SmallVector<unsigned, 4> consumerInputSlots;
   /// Results of the step's last node.
   llvm::SmallVector<unsigned, 2> outputSlots;
   /// Per output: every reader takes it opaque (fused schedule only).
@@ -153,10 +156,13 @@ llvm::Error Interpreter::Impl::prepare() {
   return llvm::Error::success();
 }
 
-/// The only consumer of `node`'s single result that a fused step may absorb:
-/// its other inputs must be fixed initializers, since the step runs at
-/// `node`'s position. Null when there is none.
-static const Node *getFusableConsumer(const Node &node, unsigned &operand) {
+/// The only consumer of `node`'s single result that a fused step may absorb,
+/// or null. The step runs at its root's position, so the consumer's other
+/// inputs must exist by then: fixed initializers, graph inputs, or results
+/// of nodes before the root (`isBeforeRoot`).
+static const Node *
+getFusableConsumer(const Node &node, unsigned &operand,
+                   llvm::function_ref<bool(const Node &)> isBeforeRoot) {
   if (node.getNumResults() != 1 || !node.getResult(0))
     return nullptr;
   const Value *v = node.getResult(0);
@@ -168,7 +174,12 @@ static const Node *getFusableConsumer(const Node &node, unsigned &operand) {
     return nullptr;
   for (unsigned i = 0; i < consumer->getNumInputs(); ++i) {
     const Value *in = consumer->getInput(i);
-    if (i != operand && in && (!in->isInitializer() || in->isListedAsInput()))
+    if (i == operand || !in)
+      continue;
+    bool ready = in->isInitializer()  ? !in->isListedAsInput()
+                 : in->isGraphInput() ? true
+                                      : isBeforeRoot(*in->getDefiningNode());
+    if (!ready)
       return nullptr;
   }
   return consumer;
@@ -184,12 +195,17 @@ std::vector<Step> Interpreter::Impl::buildFusedSteps() {
     step.plan = i;
     const Node *last = plans[i].node;
     unsigned operand = 0;
-    while (const Node *consumer = getFusableConsumer(*last, operand)) {
+    auto isBeforeRoot = [&](const Node &n) { return planOf.lookup(&n) < i; };
+    while (const Node *consumer =
+               getFusableConsumer(*last, operand, isBeforeRoot)) {
       unsigned j = planOf.lookup(consumer);
       if (!plans[i].kernel->acceptConsumer(*consumer, operand,
                                            plans[j].opsetVersion))
         break;
       step.consumers.push_back(j);
+      for (unsigned k = 0; k < plans[j].inputSlots.size(); ++k)
+        step.consumerInputSlots.push_back(
+            k == operand ? kNoSlot : plans[j].inputSlots[k]);
       absorbed[j] = true;
       last = consumer;
     }
@@ -201,31 +217,35 @@ std::vector<Step> Interpreter::Impl::buildFusedSteps() {
 }
 
 void Interpreter::Impl::markOpaqueResults(std::vector<Step> &steps) {
-  // readers[slot]: (step, input index) of every read; implicit reads and
-  // reads by absorbed consumers (initializers only) never need a slot here.
-  std::vector<llvm::SmallVector<std::pair<unsigned, unsigned>, 2>> readers(
-      slotValues.size());
-  std::vector<bool> readImplicitly(slotValues.size(), false);
-  for (unsigned s = 0; s < steps.size(); ++s) {
-    const NodePlan &plan = plans[steps[s].plan];
+  // A result may stay opaque when it has readers and every one of them (a
+  // step's node input or absorbed consumer input) takes it opaque.
+  std::vector<unsigned> reads(slotValues.size(), 0);
+  std::vector<bool> needsTensor(slotValues.size(), false);
+  for (const Step &step : steps) {
+    const NodePlan &plan = plans[step.plan];
     for (unsigned i = 0; i < plan.inputSlots.size(); ++i)
-      if (plan.inputSlots[i] != kNoSlot)
-        readers[plan.inputSlots[i]].push_back({s, i});
+      if (unsigned slot = plan.inputSlots[i]; slot != kNoSlot) {
+        ++reads[slot];
+        needsTensor[slot] =
+            needsTensor[slot] || !plan.kernel->acceptsOpaqueInput(i);
+      }
+    for (unsigned i = 0; i < step.consumerInputSlots.size(); ++i)
+      if (unsigned slot = step.consumerInputSlots[i]; slot != kNoSlot) {
+        ++reads[slot];
+        needsTensor[slot] =
+            needsTensor[slot] || !plan.kernel->acceptsOpaqueConsumerInput(i);
+      }
     for (const Value *in : plan.node->getImplicitInputs())
-      readImplicitly[slotOf.lookup(in)] = true;
+      needsTensor[slotOf.lookup(in)] = true;
   }
   for (Step &step : steps) {
     const Kernel &producer = *plans[step.plan].kernel;
     for (unsigned r = 0; r < step.outputSlots.size(); ++r) {
       unsigned slot = step.outputSlots[r];
-      bool allowed = slot != kNoSlot && producer.mayProduceOpaqueOutput(r) &&
-                     !slotValues[slot]->isGraphOutput() &&
-                     !readImplicitly[slot] && !readers[slot].empty();
-      if (allowed)
-        for (auto [reader, index] : readers[slot])
-          allowed &=
-              plans[steps[reader].plan].kernel->acceptsOpaqueInput(index);
-      step.opaqueAllowed.push_back(allowed);
+      step.opaqueAllowed.push_back(slot != kNoSlot &&
+                                   producer.mayProduceOpaqueOutput(r) &&
+                                   !slotValues[slot]->isGraphOutput() &&
+                                   reads[slot] > 0 && !needsTensor[slot]);
     }
   }
 }
@@ -350,6 +370,8 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
   std::vector<std::shared_ptr<OpaqueTensor>> opaque(slotValues.size());
   llvm::SmallVector<const Tensor *, 8> in;
   llvm::SmallVector<const OpaqueTensor *, 8> opaqueIn;
+  llvm::SmallVector<const Tensor *, 4> consumerIn;
+  llvm::SmallVector<const OpaqueTensor *, 4> consumerOpaqueIn;
   llvm::SmallVector<Tensor, 4> out;
   llvm::SmallVector<std::shared_ptr<OpaqueTensor>, 4> opaqueOut;
   for (const Step &step : fuse ? fusedSteps : plainSteps) {
@@ -368,10 +390,28 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
       opaqueIn.push_back(o);
       anyOpaque |= o != nullptr;
     }
+    consumerIn.clear();
+    consumerOpaqueIn.clear();
+    bool anyConsumerOpaque = false;
+    for (unsigned slot : step.consumerInputSlots) {
+      const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
+      const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
+      consumerOpaqueIn.push_back(o);
+      anyConsumerOpaque |= o != nullptr;
+      if (slot != kNoSlot && !t && !o)
+        return makeNodeError(*plan.node, "input '" +
+                                             slotValues[slot]->getName() +
+                                             "' of a fused node is not "
+                                             "computed before use");
+      consumerIn.push_back(t);
+    }
     out.assign(step.outputSlots.size(), Tensor());
     opaqueOut.assign(step.outputSlots.size(), nullptr);
     KernelContext ctx{*plan.node, plan.opsetVersion, in, out, options.threads};
     ctx.fused = !step.consumers.empty();
+    ctx.consumerInputs = consumerIn;
+    if (anyConsumerOpaque)
+      ctx.consumerOpaqueInputs = consumerOpaqueIn;
     if (anyOpaque)
       ctx.opaqueInputs = opaqueIn;
     ctx.opaqueAllowed = step.opaqueAllowed;

@@ -46,6 +46,12 @@ public:
 };
 
 struct KernelContext {
+  KernelContext(const Node &node, int64_t opsetVersion,
+                llvm::ArrayRef<const Tensor *> inputs,
+                llvm::MutableArrayRef<Tensor> outputs, unsigned threads = 1)
+      : node(node), opsetVersion(opsetVersion), inputs(inputs),
+        outputs(outputs), threads(threads) {}
+
   const Node &node;
   /// Opset version of the node's domain in the model.
   int64_t opsetVersion;
@@ -59,6 +65,13 @@ struct KernelContext {
   /// (Kernel::acceptConsumer) are computed by it too: `outputs` then
   /// receives the last consumer's results.
   bool fused = false;
+  /// With `fused`: the accepted consumers' inputs one after another (in
+  /// acceptance order), null for the operand each takes from the node
+  /// before it.
+  llvm::ArrayRef<const Tensor *> consumerInputs;
+  /// Per consumer input (or empty): its opaque form, consumerInputs[i]
+  /// being null then. Only where acceptsOpaqueConsumerInput(i).
+  llvm::ArrayRef<const OpaqueTensor *> consumerOpaqueInputs;
   /// Per input (or empty): the producer's opaque result, inputs[i] being
   /// null then. Only for inputs the kernel accepts opaque.
   llvm::ArrayRef<const OpaqueTensor *> opaqueInputs;
@@ -72,6 +85,9 @@ struct KernelContext {
   }
   const OpaqueTensor *getOpaqueInput(unsigned i) const {
     return i < opaqueInputs.size() ? opaqueInputs[i] : nullptr;
+  }
+  const OpaqueTensor *getOpaqueConsumerInput(unsigned i) const {
+    return i < consumerOpaqueInputs.size() ? consumerOpaqueInputs[i] : nullptr;
   }
   bool mayReturnOpaque(unsigned i) const {
     return i < opaqueAllowed.size() && opaqueAllowed[i];
@@ -87,15 +103,19 @@ public:
 
   /// Asked while preparing: `consumer` (at `opsetVersion`) is the only
   /// reader of this node's result 0, or of the last consumer accepted
-  /// before, as its input `operand`. Accepting promises to compute the
-  /// consumer as well whenever KernelContext::fused is set (for instance a
-  /// convolution applying a following Relu as it writes its output).
+  /// before, as its input `operand`; its other inputs are computed before
+  /// this node runs. Accepting promises to compute the consumer as well
+  /// whenever KernelContext::fused is set (for instance a convolution
+  /// applying a following Add and Relu as it writes its output).
   virtual bool acceptConsumer(const Node &consumer, unsigned operand,
                               int64_t opsetVersion) {
     return false;
   }
   /// Whether compute takes input `i` as an OpaqueTensor.
   virtual bool acceptsOpaqueInput(unsigned i) const { return false; }
+  /// Whether compute takes consumer input `i` (KernelContext::
+  /// consumerInputs numbering) as an OpaqueTensor.
+  virtual bool acceptsOpaqueConsumerInput(unsigned i) const { return false; }
   /// Whether compute may return output `i` as an OpaqueTensor.
   virtual bool mayProduceOpaqueOutput(unsigned i) const { return false; }
 };

@@ -6,6 +6,7 @@
 
 #include "Kernels/DnnlSupport.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <omp.h>
 
@@ -36,11 +37,21 @@ dnnl::memory::desc interp::getPlainDesc(llvm::ArrayRef<int64_t> shape) {
                             dnnl::memory::data_type::f32, t);
 }
 
+/// oneDNN asks for 64-byte aligned buffers for its vector kernels; a
+/// std::string's data is only 16-byte aligned.
+static constexpr size_t kAlignment = 64;
+
+static void *alignUp(char *p) {
+  auto address = reinterpret_cast<uintptr_t>(p);
+  return p + (kAlignment - address % kAlignment) % kAlignment;
+}
+
 DnnlOpaqueTensor::DnnlOpaqueTensor(const dnnl::memory::desc &desc,
                                    llvm::ArrayRef<int64_t> shape)
-    : storage(Tensor::uninitialized(ElementType::UInt8,
-                                    {static_cast<int64_t>(desc.get_size())})),
-      memory(desc, getDnnlEngine(), storage.getMutableRawData()),
+    : storage(Tensor::uninitialized(
+          ElementType::UInt8,
+          {static_cast<int64_t>(desc.get_size() + kAlignment)})),
+      memory(desc, getDnnlEngine(), alignUp(storage.getMutableRawData())),
       shape(shape.begin(), shape.end()) {}
 
 Tensor DnnlOpaqueTensor::toTensor() const {

@@ -95,20 +95,26 @@ void unfoldTap2D(const WindowGeometry &geo, const int32_t *plane, int64_t t,
   int64_t lo = offX >= 0 ? 0 : std::min(outW, (-offX + sx - 1) / sx);
   int64_t hi = inW - offX > 0 ? std::min(outW, (inW - offX + sx - 1) / sx) : 0;
   hi = std::max(hi, lo);
+  // Rows are short (8-96 pixels here), so plain loops the compiler
+  // vectorises beat memset/memcpy calls.
   for (int64_t oy = 0; oy < outH; ++oy, dst += outW) {
     int64_t iy = oy * sy + ky * geo.dilations[0] - geo.padBegin[0];
     if (iy < 0 || iy >= inH) {
-      std::fill(dst, dst + outW, 0);
+      for (int64_t ox = 0; ox < outW; ++ox)
+        dst[ox] = 0;
       continue;
     }
     const int32_t *src = plane + iy * inW + offX;
-    std::fill(dst, dst + lo, 0);
+    for (int64_t ox = 0; ox < lo; ++ox)
+      dst[ox] = 0;
     if (sx == 1)
-      std::copy(src + lo, src + hi, dst + lo);
+      for (int64_t ox = lo; ox < hi; ++ox)
+        dst[ox] = src[ox];
     else
       for (int64_t ox = lo; ox < hi; ++ox)
         dst[ox] = src[ox * sx];
-    std::fill(dst + hi, dst + outW, 0);
+    for (int64_t ox = hi; ox < outW; ++ox)
+      dst[ox] = 0;
   }
 }
 

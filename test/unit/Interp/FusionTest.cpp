@@ -112,6 +112,64 @@ TEST(FusionTest, FusedScheduleGivesTheSameBits) {
     }
 }
 
+/// Residual blocks: the later of two convolutions absorbs their Add (the
+/// earlier one's result then reaches it opaque), an identity skip is added
+/// to a convolution, and an Add that broadcasts a bias falls back to the
+/// Add kernel; the graph input is added to a convolution of itself.
+struct ResidualModel {
+  Model model;
+
+  ResidualModel(ElementType type, std::mt19937 &rng) {
+    model.setOpsetVersion("", 13);
+    Graph &g = model.getGraph();
+    auto constant = [&](const char *name, std::vector<int64_t> shape) {
+      Tensor t = randomFloat(rng, shape);
+      return g.addInitializer(name,
+                              type == ElementType::Float ? t : t.castTo(type));
+    };
+    Value *x =
+        g.addInput("x", TensorType(type, {Dim::symbolic("N"), Dim::known(4),
+                                          Dim::known(8), Dim::known(8)}));
+    auto node = [&](const char *op, std::vector<Value *> ins, const char *out,
+                    std::vector<NamedAttribute> attrs = {}) {
+      Node *n = g.createNode(op, ins, std::vector<std::string>{out});
+      for (const NamedAttribute &a : attrs)
+        n->setAttr(a.name, a.value);
+      return n->getResult(0);
+    };
+    auto conv3 = [&](Value *in, const char *w, const char *out) {
+      return node("Conv", {in, constant(w, {4, 4, 3, 3})}, out,
+                  {attrInts("pads", {1, 1, 1, 1})});
+    };
+    Value *r1 = node("Relu", {conv3(x, "w1", "c1")}, "r1");
+    Value *c2 = conv3(r1, "w2", "c2");
+    Value *c3 = node("Conv", {r1, constant("w3", {4, 4, 1, 1})}, "c3");
+    Value *r2 = node("Relu", {node("Add", {c2, c3}, "a")}, "r2");
+    Value *b = node(
+        "Add", {conv3(r2, "w4", "c4"), constant("bias", {1, 4, 1, 1})}, "b");
+    g.addOutput(node("Relu", {b}, "y"));
+    g.addOutput(node("Add", {conv3(r2, "w5", "c5"), r2}, "z"));
+    // The graph input is a plain tensor: the addend reorder of the plan.
+    g.addOutput(node("Add", {x, conv3(x, "w6", "c6")}, "s"));
+  }
+};
+
+TEST(FusionTest, ResidualAddsGiveTheSameBits) {
+  std::mt19937 rng(5);
+  for (ElementType type : {ElementType::Float, ElementType::Double}) {
+    ResidualModel residual(type, rng);
+    Tensor x = randomFloat(rng, {3, 4, 8, 8}, -2, 2);
+    if (type != ElementType::Float)
+      x = x.castTo(type);
+    TensorMap plain = runChain(residual.model, x, /*fuse=*/false);
+    TensorMap fused = runChain(residual.model, x, /*fuse=*/true);
+    ASSERT_EQ(plain.size(), 3u);
+    for (auto &[name, t] : plain)
+      EXPECT_TRUE(t.isIdenticalTo(fused[name]))
+          << name << " differs, type " << int(type);
+  }
+}
+
 TEST(FusionTest, ObserverSeesEveryValue) {
   std::mt19937 rng(4);
   ConvChain chain(ElementType::Float, false, rng);
