@@ -7,19 +7,13 @@
 #include "Kernels/DnnlSupport.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <omp.h>
 
 using namespace qlc;
 using namespace qlc::interp;
 
 dnnl::engine &interp::getDnnlEngine() {
-  static dnnl::engine engine = [] {
-    // oneDNN's VTune task annotations cost a few percent per primitive
-    // run; keep them off unless the user asked for them.
-    setenv("DNNL_ITT_TASK_LEVEL", "0", /*overwrite=*/0);
-    return dnnl::engine(dnnl::engine::kind::cpu, 0);
-  }();
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }
 
