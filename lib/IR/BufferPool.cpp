@@ -6,6 +6,8 @@
 
 #include "qlc/IR/BufferPool.h"
 
+#include <iterator>
+
 using namespace qlc;
 
 namespace {
@@ -25,6 +27,8 @@ std::shared_ptr<std::string> BufferPool::acquire(size_t bytes, bool *recycled) {
     // Best fit; a much larger buffer would waste its capacity.
     auto it = byCapacity.lower_bound(bytes);
     if (it != byCapacity.end() && it->first / 2 <= bytes) {
+      // Of equal fits, the most recently released is likeliest in cache.
+      it = std::prev(byCapacity.upper_bound(it->first));
       std::shared_ptr<std::string> buffer = std::move(it->second);
       pooledBytes -= it->first;
       byCapacity.erase(it);
