@@ -376,35 +376,33 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
   llvm::SmallVector<std::shared_ptr<OpaqueTensor>, 4> opaqueOut;
   for (const Step &step : fuse ? fusedSteps : plainSteps) {
     NodePlan &plan = plans[step.plan];
-    in.clear();
-    opaqueIn.clear();
-    bool anyOpaque = false;
-    for (unsigned slot : plan.inputSlots) {
-      const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
-      const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
-      if (slot != kNoSlot && !t && !o)
-        return makeNodeError(*plan.node, "input '" +
-                                             slotValues[slot]->getName() +
-                                             "' is not computed before use");
-      in.push_back(t);
-      opaqueIn.push_back(o);
-      anyOpaque |= o != nullptr;
-    }
-    consumerIn.clear();
-    consumerOpaqueIn.clear();
-    bool anyConsumerOpaque = false;
-    for (unsigned slot : step.consumerInputSlots) {
-      const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
-      const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
-      consumerOpaqueIn.push_back(o);
-      anyConsumerOpaque |= o != nullptr;
-      if (slot != kNoSlot && !t && !o)
-        return makeNodeError(*plan.node, "input '" +
-                                             slotValues[slot]->getName() +
-                                             "' of a fused node is not "
-                                             "computed before use");
-      consumerIn.push_back(t);
-    }
+    // Each slot's tensor or opaque form; true if any is opaque.
+    auto gather = [&](llvm::ArrayRef<unsigned> slots,
+                      llvm::SmallVectorImpl<const Tensor *> &tensors,
+                      llvm::SmallVectorImpl<const OpaqueTensor *> &opaques,
+                      bool &anyOpaque) -> llvm::Error {
+      tensors.clear();
+      opaques.clear();
+      anyOpaque = false;
+      for (unsigned slot : slots) {
+        const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
+        const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
+        if (slot != kNoSlot && !t && !o)
+          return makeNodeError(*plan.node, "input '" +
+                                               slotValues[slot]->getName() +
+                                               "' is not computed before use");
+        tensors.push_back(t);
+        opaques.push_back(o);
+        anyOpaque |= o != nullptr;
+      }
+      return llvm::Error::success();
+    };
+    bool anyOpaque = false, anyConsumerOpaque = false;
+    if (llvm::Error err = gather(plan.inputSlots, in, opaqueIn, anyOpaque))
+      return err;
+    if (llvm::Error err = gather(step.consumerInputSlots, consumerIn,
+                                 consumerOpaqueIn, anyConsumerOpaque))
+      return err;
     out.assign(step.outputSlots.size(), Tensor());
     opaqueOut.assign(step.outputSlots.size(), nullptr);
     KernelContext ctx{*plan.node, plan.opsetVersion, in, out, options.threads};

@@ -5,12 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // Conv on float tensors runs on oneDNN (chosen by measurement, see
-// docs/kernels.md): the kernel lets oneDNN pick its preferred layouts and
-// reorders the NCHW input and output around the primitive. Primitives are
-// created once per input shape and thread count and kept; the weights are
-// reordered once per weight tensor (a constant weight keeps its storage, so
-// its reordered copy is reused on every run). Strict fp32 math and the
-// direct algorithm are forced so results match other fp32 runtimes (no
+// docs/kernels.md; the plans live in ConvDnnl.cpp): oneDNN picks its
+// preferred layouts, and the kernel reorders NCHW tensors around the
+// primitive unless the interpreter lets it exchange opaque results with
+// neighbouring convolutions. In the fused schedule the kernel also computes
+// an absorbed Add (sum post-op) and Relu/LeakyRelu/Clip (eltwise post-op);
+// where oneDNN cannot (a broadcasting Add, other float types) it runs the
+// consumers' own kernels after the convolution. Primitives are kept per
+// key and weights reordered once per weight tensor. Strict fp32 math and
+// the direct algorithm are forced so results match other fp32 runtimes (no
 // Winograd, no bf16). Everything oneDNN does not cover (double, float16,
 // more than three spatial dimensions, empty tensors) takes a direct N-D loop
 // with the same semantics. ConvTranspose lives in ConvTranspose.cpp.

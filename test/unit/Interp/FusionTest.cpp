@@ -21,30 +21,45 @@ using namespace qlc::heavytest;
 
 namespace {
 
-/// x -> Conv -> Relu -> depthwise Conv -> Clip(0, 6) -> 1x1 Conv ->
+/// Builds test graphs of one element type with random constants.
+struct GraphBuilder {
+  Model model;
+  ElementType type;
+  std::mt19937 &rng;
+
+  GraphBuilder(ElementType type, std::mt19937 &rng) : type(type), rng(rng) {
+    model.setOpsetVersion("", 13);
+  }
+  Graph &graph() { return model.getGraph(); }
+  Value *input(std::vector<int64_t> chw) {
+    return graph().addInput(
+        "x", TensorType(type, {Dim::symbolic("N"), Dim::known(chw[0]),
+                               Dim::known(chw[1]), Dim::known(chw[2])}));
+  }
+  Value *constant(const char *name, std::vector<int64_t> shape) {
+    Tensor t = randomFloat(rng, shape);
+    return graph().addInitializer(
+        name, type == ElementType::Float ? t : t.castTo(type));
+  }
+  Value *scalar(const char *name, float v) {
+    return graph().addInitializer(name, Tensor::scalar<float>(v).castTo(type));
+  }
+  Value *node(const char *op, std::vector<Value *> ins, const char *out,
+              std::vector<NamedAttribute> attrs = {}) {
+    Node *n = graph().createNode(op, ins, std::vector<std::string>{out});
+    for (const NamedAttribute &a : attrs)
+      n->setAttr(a.name, a.value);
+    return n->getResult(0);
+  }
+};
+
+/// x -> Conv -> Relu -> depthwise Conv -> Clip(0, 0.5) -> 1x1 Conv ->
 /// LeakyRelu -> y, plus `tap`: the depthwise result also feeds an output
 /// Abs when `withTap`, so that Clip is not the only reader.
-struct ConvChain {
-  Model model;
-
-  ConvChain(ElementType type, bool withTap, std::mt19937 &rng) {
-    model.setOpsetVersion("", 13);
-    Graph &g = model.getGraph();
-    auto constant = [&](const char *name, std::vector<int64_t> shape) {
-      Tensor t = randomFloat(rng, shape);
-      return g.addInitializer(name,
-                              type == ElementType::Float ? t : t.castTo(type));
-    };
-    Value *x =
-        g.addInput("x", TensorType(type, {Dim::symbolic("N"), Dim::known(3),
-                                          Dim::known(11), Dim::known(9)}));
-    auto node = [&](const char *op, std::vector<Value *> ins, const char *out,
-                    std::vector<NamedAttribute> attrs = {}) {
-      Node *n = g.createNode(op, ins, std::vector<std::string>{out});
-      for (const NamedAttribute &a : attrs)
-        n->setAttr(a.name, a.value);
-      return n->getResult(0);
-    };
+struct ConvChain : GraphBuilder {
+  ConvChain(ElementType type, bool withTap, std::mt19937 &rng)
+      : GraphBuilder(type, rng) {
+    Value *x = input({3, 11, 9});
     Value *c1 =
         node("Conv", {x, constant("w1", {8, 3, 3, 3}), constant("b1", {8})},
              "c1", {attrInts("pads", {1, 1, 1, 1})});
@@ -52,15 +67,12 @@ struct ConvChain {
     Value *c2 = node("Conv", {r1, constant("w2", {8, 1, 3, 3})}, "c2",
                      {attrInt("group", 8), attrInts("strides", {2, 2}),
                       attrInts("pads", {1, 0, 1, 1})});
-    Value *lo = g.addInitializer("lo", Tensor::scalar<float>(0).castTo(type));
-    Value *hi =
-        g.addInitializer("hi", Tensor::scalar<float>(0.5f).castTo(type));
-    Value *r2 = node("Clip", {c2, lo, hi}, "r2");
+    Value *r2 = node("Clip", {c2, scalar("lo", 0), scalar("hi", 0.5f)}, "r2");
     Value *c3 = node("Conv", {r2, constant("w3", {5, 8, 1, 1})}, "c3");
-    Value *y = node("LeakyRelu", {c3}, "y", {attrFloat("alpha", 0.25f)});
-    g.addOutput(y);
+    graph().addOutput(
+        node("LeakyRelu", {c3}, "y", {attrFloat("alpha", 0.25f)}));
     if (withTap)
-      g.addOutput(node("Abs", {c2}, "tap"));
+      graph().addOutput(node("Abs", {c2}, "tap"));
   }
 };
 
@@ -116,27 +128,9 @@ TEST(FusionTest, FusedScheduleGivesTheSameBits) {
 /// earlier one's result then reaches it opaque), an identity skip is added
 /// to a convolution, and an Add that broadcasts a bias falls back to the
 /// Add kernel; the graph input is added to a convolution of itself.
-struct ResidualModel {
-  Model model;
-
-  ResidualModel(ElementType type, std::mt19937 &rng) {
-    model.setOpsetVersion("", 13);
-    Graph &g = model.getGraph();
-    auto constant = [&](const char *name, std::vector<int64_t> shape) {
-      Tensor t = randomFloat(rng, shape);
-      return g.addInitializer(name,
-                              type == ElementType::Float ? t : t.castTo(type));
-    };
-    Value *x =
-        g.addInput("x", TensorType(type, {Dim::symbolic("N"), Dim::known(4),
-                                          Dim::known(8), Dim::known(8)}));
-    auto node = [&](const char *op, std::vector<Value *> ins, const char *out,
-                    std::vector<NamedAttribute> attrs = {}) {
-      Node *n = g.createNode(op, ins, std::vector<std::string>{out});
-      for (const NamedAttribute &a : attrs)
-        n->setAttr(a.name, a.value);
-      return n->getResult(0);
-    };
+struct ResidualModel : GraphBuilder {
+  ResidualModel(ElementType type, std::mt19937 &rng) : GraphBuilder(type, rng) {
+    Value *x = input({4, 8, 8});
     auto conv3 = [&](Value *in, const char *w, const char *out) {
       return node("Conv", {in, constant(w, {4, 4, 3, 3})}, out,
                   {attrInts("pads", {1, 1, 1, 1})});
@@ -147,10 +141,10 @@ struct ResidualModel {
     Value *r2 = node("Relu", {node("Add", {c2, c3}, "a")}, "r2");
     Value *b = node(
         "Add", {conv3(r2, "w4", "c4"), constant("bias", {1, 4, 1, 1})}, "b");
-    g.addOutput(node("Relu", {b}, "y"));
-    g.addOutput(node("Add", {conv3(r2, "w5", "c5"), r2}, "z"));
+    graph().addOutput(node("Relu", {b}, "y"));
+    graph().addOutput(node("Add", {conv3(r2, "w5", "c5"), r2}, "z"));
     // The graph input is a plain tensor: the addend reorder of the plan.
-    g.addOutput(node("Add", {x, conv3(x, "w6", "c6")}, "s"));
+    graph().addOutput(node("Add", {x, conv3(x, "w6", "c6")}, "s"));
   }
 };
 
