@@ -55,17 +55,6 @@ void BufferPool::recycle(std::shared_ptr<std::string> buffer) {
   byCapacity.emplace(capacity, std::move(buffer));
 }
 
-size_t BufferPool::getPooledBytes() const {
-  std::lock_guard<std::mutex> lock(mutex);
-  return pooledBytes;
-}
-
-void BufferPool::clear() {
-  std::lock_guard<std::mutex> lock(mutex);
-  byCapacity.clear();
-  pooledBytes = 0;
-}
-
 BufferPool *BufferPool::getCurrent() { return currentPool; }
 
 BufferPool::Scope::Scope(BufferPool &pool) : previous(currentPool) {

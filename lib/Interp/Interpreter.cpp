@@ -374,34 +374,35 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
   llvm::SmallVector<const OpaqueTensor *, 4> consumerOpaqueIn;
   llvm::SmallVector<Tensor, 4> out;
   llvm::SmallVector<std::shared_ptr<OpaqueTensor>, 4> opaqueOut;
+  // Each slot's tensor or opaque form; anyOpaque tells if one is opaque.
+  auto gather = [&](const Node &node, llvm::ArrayRef<unsigned> slots,
+                    llvm::SmallVectorImpl<const Tensor *> &tensors,
+                    llvm::SmallVectorImpl<const OpaqueTensor *> &opaques,
+                    bool &anyOpaque) -> llvm::Error {
+    tensors.clear();
+    opaques.clear();
+    anyOpaque = false;
+    for (unsigned slot : slots) {
+      const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
+      const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
+      if (slot != kNoSlot && !t && !o)
+        return makeNodeError(node, "input '" + slotValues[slot]->getName() +
+                                       "' is not computed before use");
+      tensors.push_back(t);
+      opaques.push_back(o);
+      anyOpaque |= o != nullptr;
+    }
+    return llvm::Error::success();
+  };
   for (const Step &step : fuse ? fusedSteps : plainSteps) {
     NodePlan &plan = plans[step.plan];
-    // Each slot's tensor or opaque form; true if any is opaque.
-    auto gather = [&](llvm::ArrayRef<unsigned> slots,
-                      llvm::SmallVectorImpl<const Tensor *> &tensors,
-                      llvm::SmallVectorImpl<const OpaqueTensor *> &opaques,
-                      bool &anyOpaque) -> llvm::Error {
-      tensors.clear();
-      opaques.clear();
-      anyOpaque = false;
-      for (unsigned slot : slots) {
-        const Tensor *t = slot == kNoSlot ? nullptr : bound[slot];
-        const OpaqueTensor *o = slot == kNoSlot ? nullptr : opaque[slot].get();
-        if (slot != kNoSlot && !t && !o)
-          return makeNodeError(*plan.node, "input '" +
-                                               slotValues[slot]->getName() +
-                                               "' is not computed before use");
-        tensors.push_back(t);
-        opaques.push_back(o);
-        anyOpaque |= o != nullptr;
-      }
-      return llvm::Error::success();
-    };
     bool anyOpaque = false, anyConsumerOpaque = false;
-    if (llvm::Error err = gather(plan.inputSlots, in, opaqueIn, anyOpaque))
+    if (llvm::Error err =
+            gather(*plan.node, plan.inputSlots, in, opaqueIn, anyOpaque))
       return err;
-    if (llvm::Error err = gather(step.consumerInputSlots, consumerIn,
-                                 consumerOpaqueIn, anyConsumerOpaque))
+    if (llvm::Error err =
+            gather(*plan.node, step.consumerInputSlots, consumerIn,
+                   consumerOpaqueIn, anyConsumerOpaque))
       return err;
     out.assign(step.outputSlots.size(), Tensor());
     opaqueOut.assign(step.outputSlots.size(), nullptr);
@@ -438,7 +439,7 @@ llvm::Expected<TensorMap> Interpreter::Impl::run(const TensorMap &inputs,
     for (unsigned slot : step.releaseAfter) {
       if (options.recycleBuffers) {
         owned[slot].recycleInto(pool);
-        if (opaque[slot])
+        if (opaque[slot] && opaque[slot].use_count() == 1)
           opaque[slot]->recycleInto(pool);
       } else {
         owned[slot] = Tensor();

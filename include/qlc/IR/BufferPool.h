@@ -38,10 +38,6 @@ public:
   /// Keeps `buffer` for reuse when nobody else holds it.
   void recycle(std::shared_ptr<std::string> buffer);
 
-  size_t getPooledBytes() const;
-  /// Frees every pooled buffer.
-  void clear();
-
   /// The pool of the innermost Scope on this thread, or null.
   static BufferPool *getCurrent();
 

@@ -38,8 +38,8 @@ struct InterpreterOptions {
   bool recycleBuffers = true;
   /// When no observer or keepAllValues needs every intermediate: let
   /// kernels compute the nodes that follow them (a convolution applies the
-  /// next Relu or Clip as it writes) and keep library layouts (oneDNN's
-  /// blocked formats) between consecutive convolutions.
+  /// next Add and Relu, LeakyRelu or Clip as it writes) and keep library
+  /// layouts (oneDNN's blocked formats) between consecutive convolutions.
   bool fuseKernels = true;
 };
 

@@ -7,10 +7,10 @@
 // Both ops compute the exact int32 convolution of (x - x_zero_point) with
 // (w - w_zero_point), padding contributing zero (it stands for the zero
 // point), computed by convolveInt8 (IntConvCore.h: im2col over channel
-// pairs and gemmInt16, or a direct loop for depthwise groups). QLinearConv then
-// adds the int32 bias and requantises as ONNX Runtime does: scale_m = x_scale *
-// w_scale[m] / y_scale in float, y = saturate(round_half_even(float(acc) *
-// scale_m) + y_zero_point).
+// pairs and gemmInt16, or a direct loop for depthwise groups). QLinearConv
+// then adds the int32 bias and requantises as ONNX Runtime does:
+// scale_m = x_scale * w_scale[m] / y_scale in float,
+// y = saturate(round_half_even(float(acc) * scale_m) + y_zero_point).
 //
 //===----------------------------------------------------------------------===//
 
